@@ -1,0 +1,4 @@
+"""Datasets (long-tailed versions of standard sets) and their class statistics."""
+from .class_counts import get_class_counts
+
+__all__ = ['get_class_counts']

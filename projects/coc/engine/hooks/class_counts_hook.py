@@ -1,0 +1,30 @@
+"""Gives long-tail metrics the per-class counts of the training set."""
+from mmengine.hooks import Hook
+from mmengine.runner import BaseLoop
+from mmpretrain.registry import DATASETS, HOOKS
+
+from coc.datasets.class_counts import get_class_counts
+
+
+@HOOKS.register_module()
+class ClassCountsHook(Hook):
+    """Fills ``class_counts`` of every val/test metric that has that attribute unset.
+
+    Shot groups are defined by *training* counts, which a test-only run never loads: then
+    the training set is built from the config just to count it.
+    """
+    priority = 'VERY_HIGH'
+
+    def before_run(self, runner) -> None:
+        metrics = [m for loop in (runner._val_loop, runner._test_loop) if isinstance(loop, BaseLoop)
+                   for m in loop.evaluator.metrics
+                   if hasattr(m, 'class_counts') and m.class_counts is None]
+        if not metrics:
+            return
+        if isinstance(runner._train_loop, BaseLoop):
+            train_set = runner._train_loop.dataloader.dataset
+        else:
+            train_set = DATASETS.build(runner.cfg.train_dataloader.dataset)
+        counts = get_class_counts(train_set)
+        for metric in metrics:
+            metric.class_counts = counts

@@ -1,0 +1,4 @@
+"""Metrics."""
+from .long_tail_metric import LongTailAccuracy, per_class_accuracy, shot_groups
+
+__all__ = ['LongTailAccuracy', 'per_class_accuracy', 'shot_groups']

@@ -1,0 +1,2 @@
+"""Models: backbones and classifiers."""
+from . import backbones, classifiers  # noqa: F401
