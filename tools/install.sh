@@ -21,7 +21,7 @@ inputs_hash=$(cat "$ROOT"/requirements/*.txt "$ROOT/setup.py" "$ROOT/tools/insta
 VENV="${COC_VENV:-$CACHE/venvs/$inputs_hash}"
 STAMP="$VENV/.coc-installed"
 PY="$VENV/bin/python"
-PIP=("$PY" -m pip install --disable-pip-version-check -q)
+PIP=("$PY" -m pip install --disable-pip-version-check -q -c "$ROOT/requirements/constraints.txt")
 
 ln -sfn "$VENV" "$ROOT/.venv"
 

@@ -1,0 +1,61 @@
+"""What tools/train.py and tools/test.py share: config loading, CLI errors, distributed start."""
+import os.path as osp
+import sys
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from .checkpoint import CheckpointError
+from .config_options import ConfigOptionError, merge_cfg_options
+from .distributed import needs_cpu_distributed, setup_cpu_distributed
+
+
+class UsageError(Exception):
+    """A mistake on the command line, reported as one line instead of a traceback."""
+
+
+USER_ERRORS = (UsageError, ConfigOptionError, CheckpointError)
+
+
+def read_config(path: str, cfg_options=None) -> Config:
+    """The config at ``path`` with ``--cfg-options`` merged (unknown keys refused)."""
+    if not osp.isfile(path):
+        raise UsageError(f'config file {path} does not exist')
+    cfg = Config.fromfile(path)
+    merge_cfg_options(cfg, cfg_options)
+    return cfg
+
+
+def load_config(path: str, cfg_options=None, work_dir=None, launcher='none') -> Config:
+    """``read_config`` plus what a run needs: work_dir, launcher, CPU distributed start."""
+    cfg = read_config(path, cfg_options)
+    cfg.launcher = launcher
+    # work_dir priority: command line > config > ./work_dirs/<config name>
+    cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(path))[0])
+    if needs_cpu_distributed(launcher):
+        setup_cpu_distributed(cfg, launcher)
+    return cfg
+
+
+def enable_amp(cfg: Config) -> None:
+    if not torch.cuda.is_available():
+        raise UsageError('--amp needs a CUDA GPU (MMEngine\'s AmpOptimWrapper); drop the flag '
+                         'on this machine')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def build_runner(cfg: Config) -> Runner:
+    return RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+
+
+def run_cli(main) -> None:
+    """Run ``main()``; a user error exits with status 2 and one ``error:`` line."""
+    try:
+        main()
+    except USER_ERRORS as err:
+        print(f'error: {err}', file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,45 @@
+"""Convert the authors' Context-Cluster checkpoints (github.com/ma-xu/Context-Cluster) to coc.
+
+    python tools/model_converters/coc_to_mmpretrain.py coc_tiny.pth.tar coc_tiny_mmpretrain.pth
+    python tools/model_converters/coc_to_mmpretrain.py coc_small.pth.tar out.pth --ema
+
+Prints what it mapped and which Eq. 1 normaliser the weights were trained with. The output
+loads with ``load_from=...`` / ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
+"""
+import argparse
+import os.path as osp
+import sys
+
+import mmengine
+import torch
+
+from coc.engine import load_checkpoint_file
+from coc.models.backbones.context_cluster_convert import convert_coc_checkpoint
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('src', help="the authors' checkpoint (.pth / .pth.tar)")
+    parser.add_argument('dst', help='where to write the converted checkpoint')
+    parser.add_argument('--ema', action='store_true',
+                        help='convert the EMA weights ("state_dict_ema") instead of the raw ones')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    # timm's checkpoint saver, which the authors trained with, stores its arguments as an
+    # argparse.Namespace: plain data, so allowing it keeps torch.load's weights_only safety.
+    with torch.serialization.safe_globals([argparse.Namespace]):
+        checkpoint = load_checkpoint_file(args.src, map_location='cpu')
+    state_dict, report = convert_coc_checkpoint(checkpoint, prefer_ema=args.ema)
+    print(f'{args.src}:\n{report}')
+    mmengine.mkdir_or_exist(osp.dirname(osp.abspath(args.dst)))
+    torch.save({'state_dict': state_dict,
+                'meta': {'converted_from': osp.basename(args.src), 'era': report.era,
+                         'eq1_normalizer': report.eq1_normalizer}}, args.dst)
+    print(f'wrote {len(state_dict)} tensors to {args.dst}')
+
+
+if __name__ == '__main__':
+    sys.exit(main())

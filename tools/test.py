@@ -1,0 +1,52 @@
+"""Evaluate a checkpoint on a config's test set, as MMPretrain's tools/test.py."""
+import argparse
+import os
+
+import coc  # noqa: F401  (registers coc's modules, safe checkpoint loading)
+from coc.engine.checkpoint import load_weights_strictly
+from coc.engine.launch import UsageError, build_runner, load_config, run_cli
+from mmengine.config import DictAction
+from mmengine.evaluator import DumpResults
+from mmengine.model import is_model_wrapper
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test (evaluate) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save the evaluation logs')
+    parser.add_argument('--out', help='dump the predictions to this pickle file')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config keys; a key must exist, write +key=value to add a new one')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main():
+    args = parse_args()
+    if not os.path.isfile(args.checkpoint):
+        raise UsageError(f'checkpoint {args.checkpoint} does not exist')
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        raise UsageError(f'--out must name a .pkl file, got {args.out}')
+    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+    cfg.load_from = None  # loaded strictly below: a wrong checkpoint must not test silently
+    if args.out is not None:
+        evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) \
+            else [cfg.test_evaluator]
+        cfg.test_evaluator = [*evaluators, dict(type=DumpResults, out_file_path=args.out)]
+    runner = build_runner(cfg)
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    load_weights_strictly(model, args.checkpoint)
+    metrics = runner.test()
+    if runner.rank == 0:
+        print('\n'.join(f'{key}: {value:.2f}' if isinstance(value, float) else f'{key}: {value}'
+                        for key, value in metrics.items()))
+
+
+if __name__ == '__main__':
+    run_cli(main)
