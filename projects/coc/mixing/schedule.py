@@ -1,0 +1,37 @@
+"""When to mix and when to guide the pairing: CMO's epoch window and mix probability, OTmix's
+guidance ramp ``(epoch / E) ** u``."""
+from typing import Optional
+
+
+class MixSchedule:
+    """Per-step mixing decisions from the epoch.
+
+    Args:
+        mix_prob: probability that a step mixes (CMO: 0.5).
+        start_epoch: first epoch (0-based) that may mix.
+        end_epochs: number of final epochs that do not mix (CMO's ``epochs - end_epoch``).
+        guide_power: ``u`` of OTmix: a mixing step uses the guided pairing with probability
+            ``(epoch / max_epochs) ** u`` and the random one otherwise; ``None`` = always
+            guided.
+    """
+
+    def __init__(self, mix_prob: float = 0.5, start_epoch: int = 0, end_epochs: int = 0,
+                 guide_power: Optional[float] = None) -> None:
+        if not 0 <= mix_prob <= 1:
+            raise ValueError(f'mix_prob must lie in [0, 1], got {mix_prob}')
+        if start_epoch < 0 or end_epochs < 0:
+            raise ValueError(f'start_epoch and end_epochs must be >= 0, got {start_epoch}, '
+                             f'{end_epochs}')
+        if guide_power is not None and guide_power < 0:
+            raise ValueError(f'guide_power (OTmix u) must be >= 0 or None, got {guide_power}')
+        self.mix_prob, self.start_epoch, self.end_epochs = mix_prob, start_epoch, end_epochs
+        self.guide_power = guide_power
+
+    def mix_probability(self, epoch: int, max_epochs: int) -> float:
+        in_window = self.start_epoch <= epoch < max_epochs - self.end_epochs
+        return self.mix_prob if in_window else 0.0
+
+    def guide_probability(self, epoch: int, max_epochs: int) -> float:
+        if self.guide_power is None:
+            return 1.0
+        return (epoch / max(max_epochs, 1)) ** self.guide_power
