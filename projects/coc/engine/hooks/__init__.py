@@ -1,4 +1,5 @@
 from .class_counts_hook import ClassCountsHook
 from .epoch_seed_hook import EpochSeedHook
+from .long_tail_loss_hook import LongTailLossHook
 
-__all__ = ['ClassCountsHook', 'EpochSeedHook']
+__all__ = ['ClassCountsHook', 'EpochSeedHook', 'LongTailLossHook']

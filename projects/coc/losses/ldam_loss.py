@@ -1,0 +1,61 @@
+"""LDAM loss (Cao et al. 2019): label-distribution-aware margins ``m_k ∝ n_k^-1/4``."""
+from typing import Optional, Sequence
+
+import torch
+from mmpretrain.registry import MODELS
+
+from .balanced_softmax import check_class_counts
+from .soft_cross_entropy import LongTailLossBase
+
+
+def margin_log_probs(logits: torch.Tensor, margins: torch.Tensor, scale: float) -> torch.Tensor:
+    """``log softmax(s * (x - m_c e_c))_c`` for every class c at once, shape ``[B, C]``.
+
+    Entry c is the log-probability of class c when only c's logit carries its margin, which
+    is what LDAM's cross-entropy needs for each label a (soft) target puts weight on.
+    """
+    z = scale * logits
+    shifted = z - scale * margins.reshape(1, -1)
+    total = torch.logsumexp(z, dim=1, keepdim=True)
+    # log sum_{j != c} exp(z_j): log1p(-p_c) is exact unless p_c ~ 1, which only the top
+    # class can reach; that one is computed with its own entry masked out.
+    rest = total + torch.log1p(-torch.exp(z - total).clamp(max=1 - 1e-7))
+    top = z.argmax(dim=1, keepdim=True)
+    rest_top = torch.logsumexp(z.scatter(1, top, float('-inf')), dim=1, keepdim=True)
+    rest = rest.scatter(1, top, rest_top)
+    return shifted - torch.logaddexp(rest, shifted)
+
+
+@MODELS.register_module()
+class LDAMLoss(LongTailLossBase):
+    """Cross-entropy with margin ``m_k = max_margin * (n_min / n_k)^(1/4)`` subtracted from
+    the label's logit, logits scaled by ``scale`` (LDAM-DRW's defaults 0.5 and 30).
+
+    Label pairs / soft targets (CMO + LDAM) weigh, per label, the loss with that label's margin.
+    Deferred re-weighting: ``LongTailLossHook(drw_start_epoch=...)`` sets ``class_weight``.
+
+    Args:
+        class_counts: training images per class; ``None`` in configs (``LongTailLossHook``
+            fills it).
+        max_margin: the largest (tail) margin.
+        scale: the logit scale s.
+        class_weight, loss_weight, reduction: as ``SoftCrossEntropyLoss``.
+    """
+
+    def __init__(self, class_counts: Optional[Sequence[int]] = None, max_margin: float = 0.5,
+                 scale: float = 30.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if max_margin <= 0 or scale <= 0:
+            raise ValueError(f'LDAMLoss needs max_margin > 0 and scale > 0, got '
+                             f'max_margin={max_margin}, scale={scale}')
+        self.class_counts, self.max_margin, self.scale = class_counts, max_margin, scale
+
+    def margins(self) -> torch.Tensor:
+        margins = check_class_counts(self.class_counts, type(self).__name__) ** -0.25
+        return margins * (self.max_margin / margins.max())
+
+    def log_probs(self, cls_score: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        margins = self.margins().to(cls_score.device)
+        if len(margins) != cls_score.shape[1]:
+            raise ValueError(f'{len(margins)} class counts for {cls_score.shape[1]} logits')
+        return margin_log_probs(cls_score, margins, self.scale)

@@ -1,0 +1,127 @@
+"""Cross-entropy on soft targets: mixed label pairs with a weight per sample (CMO's loss).
+
+API (what the mixing code relies on)::
+
+    loss = soft_ce(logits, y_a, y_b, lam)        # lam: float or [B] tensor, weight of y_a
+    #    = mean_i -(lam_i * log p(y_a_i) + (1 - lam_i) * log p(y_b_i))
+    SoftCrossEntropyLoss()(logits, y_a, y_b=y_b, lam=lam)   # the same, registered in MODELS
+    SoftCrossEntropyLoss()(logits, labels_or_soft_scores)   # MMPretrain head interface
+
+``BalancedSoftmaxLoss`` and ``LDAMLoss`` reuse ``mix_targets`` and ``weighted_soft_ce`` so
+every long-tail loss takes the same three target forms.
+"""
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmpretrain.registry import MODELS
+
+Lam = Union[float, torch.Tensor]
+REDUCTIONS = ('none', 'mean', 'sum')
+
+
+def mix_targets(target: torch.Tensor, num_classes: int, y_b: Optional[torch.Tensor] = None,
+                lam: Optional[Lam] = None) -> torch.Tensor:
+    """Soft targets ``[B, C]`` from labels ``[B]``, soft scores ``[B, C]``, or the pair
+    ``lam * onehot(target) + (1 - lam) * onehot(y_b)`` (lam a float or one per sample)."""
+    if (y_b is None) != (lam is None):
+        raise ValueError('a label pair needs both y_b and lam (lam weighs the first label)')
+    if target.dim() == 2:
+        if y_b is not None:
+            raise ValueError('y_b/lam mix two label vectors; the target is already [B, C] scores')
+        if target.shape[1] != num_classes:
+            raise ValueError(f'soft target has {target.shape[1]} classes, logits {num_classes}')
+        return target.float()
+    if target.dim() != 1:
+        raise ValueError(f'target must be labels [B] or scores [B, C], got {tuple(target.shape)}')
+    soft = F.one_hot(target.long(), num_classes).float()
+    if y_b is None:
+        return soft
+    lam = torch.as_tensor(lam, dtype=soft.dtype, device=soft.device)
+    if lam.dim() not in (0, 1) or (lam.dim() == 1 and len(lam) != len(target)):
+        raise ValueError(f'lam must be a float or one value per sample ({len(target)}), '
+                         f'got shape {tuple(lam.shape)}')
+    if ((lam < 0) | (lam > 1)).any():
+        raise ValueError('lam must lie in [0, 1] (the weight of the first label)')
+    lam = lam.reshape(-1, 1)
+    return lam * soft + (1 - lam) * F.one_hot(y_b.long(), num_classes).float()
+
+
+def weighted_soft_ce(log_probs: torch.Tensor, target: torch.Tensor,
+                     class_weight: Optional[torch.Tensor] = None,
+                     reduction: str = 'mean') -> torch.Tensor:
+    """``-sum_c w_c t_ic log p_ic`` per sample; 'mean' divides by ``sum_ic w_c t_ic``.
+
+    With one-hot targets that is ``F.cross_entropy(weight=w)`` exactly (the weighted mean of
+    LDAM-DRW's code); without ``class_weight`` it is the plain mean over the batch.
+    """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f'reduction must be one of {REDUCTIONS}, got {reduction!r}')
+    if class_weight is not None:
+        target = target * class_weight.to(target).reshape(1, -1)
+    per_sample = -(target * log_probs).sum(dim=1)
+    if reduction == 'none':
+        return per_sample
+    if reduction == 'sum':
+        return per_sample.sum()
+    return per_sample.sum() / target.sum().clamp_min(torch.finfo(target.dtype).tiny)
+
+
+def soft_ce(logits: torch.Tensor, y_a: torch.Tensor, y_b: torch.Tensor, lam: Lam,
+            reduction: str = 'mean') -> torch.Tensor:
+    """Per-sample mixed CE ``-(lam_i log p(y_a_i) + (1 - lam_i) log p(y_b_i))``, averaged."""
+    target = mix_targets(y_a, logits.shape[1], y_b, lam)
+    return weighted_soft_ce(F.log_softmax(logits.float(), dim=1), target, reduction=reduction)
+
+
+class LongTailLossBase(nn.Module):
+    """Shared interface: targets as labels, soft scores or a (y_a, y_b, lam) pair;
+    ``class_weight`` settable at run time (``LongTailLossHook`` for DRW)."""
+
+    def __init__(self, class_weight: Optional[Sequence[float]] = None,
+                 loss_weight: float = 1.0, reduction: str = 'mean') -> None:
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(f'reduction must be one of {REDUCTIONS}, got {reduction!r}')
+        self.class_weight = class_weight
+        self.loss_weight, self.reduction = loss_weight, reduction
+
+    def log_probs(self, cls_score: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(self, cls_score: torch.Tensor, target: torch.Tensor,
+                y_b: Optional[torch.Tensor] = None, lam: Optional[Lam] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None) -> torch.Tensor:
+        """Loss of ``cls_score [B, C]``.
+
+        ``target``: labels ``[B]``, soft scores ``[B, C]``, or ``y_a`` of a pair with ``y_b``
+        and ``lam``. ``avg_factor`` (passed by MMPretrain heads as the batch size) is the
+        mean's divisor only without class weights, where it equals the default; with class
+        weights the mean is weighted (see ``weighted_soft_ce``).
+        """
+        target = mix_targets(target, cls_score.shape[1], y_b, lam)
+        class_weight = None if self.class_weight is None else torch.as_tensor(
+            self.class_weight, dtype=torch.float32, device=cls_score.device)
+        reduction = reduction_override or self.reduction
+        log_probs = self.log_probs(cls_score.float(), target)
+        if reduction == 'mean' and class_weight is None and avg_factor is not None:
+            loss = weighted_soft_ce(log_probs, target, reduction='sum') / avg_factor
+        else:
+            loss = weighted_soft_ce(log_probs, target, class_weight, reduction)
+        return self.loss_weight * loss
+
+
+@MODELS.register_module()
+class SoftCrossEntropyLoss(LongTailLossBase):
+    """Softmax cross-entropy on soft targets / label pairs (plain CE for hard labels).
+
+    Args:
+        class_weight: per-class weights (None = unweighted; DRW sets it during training).
+        loss_weight: multiplier of the loss.
+        reduction: 'mean', 'sum' or 'none' (per sample).
+    """
+
+    def log_probs(self, cls_score: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return F.log_softmax(cls_score, dim=1)
