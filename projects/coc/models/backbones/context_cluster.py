@@ -1,0 +1,476 @@
+"""Context Cluster backbone ("Image as Set of Points", Ma et al., ICLR 2023) for MMPretrain.
+
+An image is a set of points (pixels with their colour and two position channels); each block
+clusters the points of a region around a few pooled centers, aggregates every cluster into
+one feature and dispatches it back to the cluster's points (paper Sec. 3, SPEC A).
+"""
+import math
+from functools import reduce
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn.bricks import DropPath, build_activation_layer, build_norm_layer
+from mmengine.utils.dl_utils.parrots_wrapper import _BatchNorm
+from mmpretrain.models.backbones.base_backbone import BaseBackbone
+from mmpretrain.registry import MODELS
+
+IntPair = Union[int, Tuple[int, int]]
+
+
+def _pair(value: IntPair) -> Tuple[int, int]:
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _axis_layout(size: int, count: int):
+    """Where each point of an axis split like ``numpy.array_split(range(size), count)`` sits
+    in a layout of ``count`` regions padded to equal length: (gather index into the axis
+    extended by one zero point, scatter index of every point into the layout)."""
+    short, num_long = divmod(size, count)
+    extent = short + (num_long > 0)
+    gather, scatter = [], []
+    for region in range(count):
+        start, length = region * short + min(region, num_long), short + (region < num_long)
+        gather += [start + j if j < length else size for j in range(extent)]
+        scatter += [region * extent + j for j in range(length)]
+    return gather, scatter
+
+
+class RegionPartition:
+    """The regions of an ``H x W`` map cut ``fold`` times per axis.
+
+    Regions are sized like ``numpy.array_split``: the first ``size % fold`` regions of an
+    axis are one point longer, so a side that does not divide still gives ``fold`` regions
+    (or one per point on sides shorter than ``fold``), never empty or very short ones. The
+    regions are zero-padded to a common extent; ``valid`` marks the real points. When the
+    sides divide this is the reference's equal split and costs only a reshape.
+    """
+
+    def __init__(self, size: Tuple[int, int], fold: Tuple[int, int], device: torch.device):
+        self.size = size
+        self.count = tuple(min(f, s) for f, s in zip(fold, size))
+        self.short = tuple(s // c for s, c in zip(size, self.count))
+        self.num_long = tuple(s % c for s, c in zip(size, self.count))
+        self.extent = tuple(q + (r > 0) for q, r in zip(self.short, self.num_long))
+        self.even = not any(self.num_long)
+        if not self.even:
+            layouts = [_axis_layout(s, c) for s, c in zip(size, self.count)]
+            self.gather = [torch.tensor(g, device=device) for g, _ in layouts]
+            self.scatter = [torch.tensor(s, device=device) for _, s in layouts]
+
+    @property
+    def num_regions(self) -> int:
+        return self.count[0] * self.count[1]
+
+    def split(self, x: torch.Tensor) -> torch.Tensor:
+        """``[B', D, H, W]`` -> ``[B', count_h, count_w, D, extent_h, extent_w]``."""
+        if not self.even:
+            x = F.pad(x, (0, 1, 0, 1))[:, :, self.gather[0][:, None], self.gather[1][None, :]]
+        x = x.view(x.shape[0], x.shape[1], self.count[0], self.extent[0], self.count[1],
+                   self.extent[1])
+        return x.permute(0, 2, 4, 1, 3, 5).contiguous()
+
+    def merge(self, x: torch.Tensor) -> torch.Tensor:
+        """``[B' * regions, D, extent_h * extent_w]`` -> ``[B', D, H, W]``."""
+        x = x.reshape(-1, *self.count, x.shape[1], *self.extent).permute(0, 3, 1, 4, 2, 5)
+        x = x.reshape(x.shape[0], x.shape[1], self.count[0] * self.extent[0],
+                      self.count[1] * self.extent[1])
+        if not self.even:
+            x = x[:, :, self.scatter[0][:, None], self.scatter[1][None, :]]
+        return x
+
+    def valid(self, like: torch.Tensor) -> Optional[torch.Tensor]:
+        """``[regions, 1, extent_h * extent_w]`` mask of real points; None without padding."""
+        if self.even:
+            return None
+        ones = like.new_ones(1, 1, *self.size)
+        return self.split(ones).flatten(0, 2).flatten(-2)
+
+    def pool(self, regions: torch.Tensor, output_size: Tuple[int, int]) -> torch.Tensor:
+        """Adaptive average pool of each region's real points: ``split`` output ->
+        ``[B' * regions, D, output_h * output_w]``."""
+        rows = []
+        for row_slice, height in self._parts(0):
+            cols = []
+            for col_slice, width in self._parts(1):
+                block = regions[:, row_slice, col_slice, :, :height, :width]
+                pooled = F.adaptive_avg_pool2d(block.reshape(-1, height, width), output_size)
+                cols.append(pooled.view(*block.shape[:4], -1))
+            rows.append(torch.cat(cols, dim=2) if len(cols) > 1 else cols[0])
+        return (torch.cat(rows, dim=1) if len(rows) > 1 else rows[0]).flatten(0, 2)
+
+    def _parts(self, axis: int):
+        """(region slice, real extent) of the long and the short regions of an axis."""
+        num_long, count = self.num_long[axis], self.count[axis]
+        parts = [(slice(0, num_long), self.extent[axis])] if num_long else []
+        return parts + [(slice(num_long, count), self.short[axis])]
+
+
+class Cluster(nn.Module):
+    """Context-cluster token mixer (paper Eq. 1-2, SPEC A.3).
+
+    Per head: points are assigned (hard, argmax) to the ``proposal`` centers adaptively
+    pooled in their region, ``sim = sigmoid(beta + alpha * cos(center, point))``; a cluster
+    aggregates ``g = (value_center + sum sim * v) / (1 + sum sim)`` and each point receives
+    ``sim * g``. Aggregation and dispatch are two batched matrix products with the masked
+    similarity ``[B', M, N]`` instead of the reference's ``[B', M, N, D]`` broadcast.
+
+    Sides that do not divide by the fold (the reference asserts they do): the side is split
+    like ``numpy.array_split`` - e.g. 57 rows by 8 regions: 1 region of 8 rows, then 7 of 7 -
+    and every region is clustered exactly as the reference clusters a region, with
+    ``proposal`` centers pooled from its own points (see :class:`RegionPartition`). Padding
+    used to batch unequal regions is never pooled, assigned or aggregated. Sides that divide
+    give exactly the reference's partition. As in the reference, a region shorter than the
+    proposal (only on maps smaller than ``fold * proposal``) gets duplicate centers.
+
+    Args:
+        dim: input and output channels.
+        heads: clustering heads (the channels are split among them).
+        head_dim: channels per head of the similarity and value features.
+        proposal: centers per region along (rows, cols) - the reference's
+            ``(proposal_w, proposal_h)``: its ``w`` is tensor dim 2, the height.
+        fold: regions along (rows, cols) - the reference's ``(fold_w, fold_h)``. As in the
+            reference the map is partitioned only when both are > 1.
+        legacy_normalizer: use the paper-era Eq. 1 normaliser ``1 + number of points in the
+            cluster`` (the reference's ``mask.sum``, fixed in its 2023 retrain) instead of
+            ``1 + sum of their similarities``; for checkpoints trained with it.
+    """
+
+    def __init__(self, dim: int, heads: int = 4, head_dim: int = 24, proposal: IntPair = 2,
+                 fold: IntPair = 1, legacy_normalizer: bool = False):
+        super().__init__()
+        self.heads = heads
+        self.head_dim = head_dim
+        self.proposal = _pair(proposal)
+        self.fold = _pair(fold)
+        self.legacy_normalizer = legacy_normalizer
+        self.f = nn.Conv2d(dim, heads * head_dim, kernel_size=1)
+        self.v = nn.Conv2d(dim, heads * head_dim, kernel_size=1)
+        self.proj = nn.Conv2d(heads * head_dim, dim, kernel_size=1)
+        self.sim_alpha = nn.Parameter(torch.ones(1))
+        self.sim_beta = nn.Parameter(torch.zeros(1))
+
+    @property
+    def partitioned(self) -> bool:
+        return min(self.fold) > 1
+
+    def extra_repr(self) -> str:
+        return (f'heads={self.heads}, head_dim={self.head_dim}, proposal={self.proposal}, '
+                f'fold={self.fold}, legacy_normalizer={self.legacy_normalizer}')
+
+    def forward(self, x: torch.Tensor, return_assignment: bool = False):
+        """``x [B, dim, H, W]`` -> ``[B, dim, H, W]``; with ``return_assignment`` also the
+        center id of every point, ``[B, heads, H, W]`` (LongTensor): region ``r``
+        (row-major over regions) and local center ``m`` (row-major over the proposal grid)
+        give ``r * proposal[0] * proposal[1] + m``."""
+        batch, _, height, width = x.shape
+        regions = RegionPartition((height, width), self.fold if self.partitioned else (1, 1),
+                                  x.device)
+        heads_first = (batch * self.heads, self.head_dim, height, width)
+        feat = regions.split(self.f(x).view(heads_first))
+        value = regions.split(self.v(x).view(heads_first))
+        valid = regions.valid(x)
+        out, assignment = self._cluster(
+            feat.flatten(0, 2).flatten(-2), value.flatten(0, 2).flatten(-2),
+            regions.pool(feat, self.proposal), regions.pool(value, self.proposal),
+            None if valid is None else valid.repeat(batch * self.heads, 1, 1))
+        out = self.proj(regions.merge(out).reshape(batch, -1, height, width))
+        if not return_assignment:
+            return out
+        num_centers = self.proposal[0] * self.proposal[1]
+        offsets = torch.arange(regions.num_regions, device=x.device) * num_centers
+        assignment = assignment.view(-1, regions.num_regions, assignment.shape[-1]) + offsets[:, None]
+        assignment = regions.merge(assignment.view(-1, 1, assignment.shape[-1]))
+        return out, assignment.reshape(batch, self.heads, height, width)
+
+    def _cluster(self, points, values, centers, value_centers, valid):
+        """Cluster ``points [G, D, N]`` around ``centers [G, D, M]`` of their region and mix
+        ``values``; ``valid [G, 1, N]`` masks padding (or is None). Returns the dispatched
+        features ``[G, D, N]`` and each point's local center ``[G, N]``."""
+        cos = torch.bmm(F.normalize(centers, dim=1).transpose(1, 2), F.normalize(points, dim=1))
+        sim = torch.sigmoid(self.sim_beta + self.sim_alpha * cos)  # [G, M, N]
+        _, assignment = sim.max(dim=1)
+        mask = torch.zeros_like(sim).scatter_(1, assignment.unsqueeze(1), 1.)
+        if valid is not None:
+            mask = mask * valid
+        sim = sim * mask
+        weight = mask if self.legacy_normalizer else sim
+        clusters = (torch.bmm(values, sim.transpose(1, 2)) + value_centers) / (
+            1. + weight.sum(dim=-1).unsqueeze(1))  # [G, D, M]
+        return torch.bmm(clusters, sim), assignment
+
+
+class ChannelsLastMlp(nn.Module):
+    """``Linear -> act -> Dropout -> Linear -> Dropout`` over the channels of a
+    ``[B, C, H, W]`` map (the reference's Mlp, Linear layers named ``fc1``/``fc2``)."""
+
+    def __init__(self, dim: int, hidden_dim: int, act_cfg=dict(type='GELU'), drop: float = 0.):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden_dim)
+        self.act = build_activation_layer(act_cfg)
+        self.fc2 = nn.Linear(hidden_dim, dim)
+        self.drop = nn.Dropout(drop)
+
+    def forward(self, x):
+        x = self.drop(self.act(self.fc1(x.permute(0, 2, 3, 1))))
+        return self.drop(self.fc2(x)).permute(0, 3, 1, 2)
+
+
+class ClusterBlock(nn.Module):
+    """Pre-norm MetaFormer block with a :class:`Cluster` token mixer (SPEC A.2).
+
+    Args:
+        dim: channels.
+        mlp_ratio: hidden width of the MLP over ``dim``.
+        heads, head_dim, proposal, fold, legacy_normalizer: see :class:`Cluster`.
+        norm_cfg, act_cfg: norm layers (``GroupNorm(1, dim)``) and MLP activation.
+        drop: dropout in the MLP.
+        drop_path: stochastic-depth rate of both residual branches.
+        layer_scale_init_value: initial per-channel residual scale; None disables it.
+    """
+
+    def __init__(self, dim: int, mlp_ratio: float = 4., heads: int = 4, head_dim: int = 24,
+                 proposal: IntPair = 2, fold: IntPair = 1, legacy_normalizer: bool = False,
+                 norm_cfg=dict(type='GN', num_groups=1), act_cfg=dict(type='GELU'),
+                 drop: float = 0., drop_path: float = 0.,
+                 layer_scale_init_value: Optional[float] = 1e-5):
+        super().__init__()
+        self.norm1 = build_norm_layer(norm_cfg, dim)[1]
+        self.token_mixer = Cluster(dim, heads=heads, head_dim=head_dim, proposal=proposal,
+                                   fold=fold, legacy_normalizer=legacy_normalizer)
+        self.norm2 = build_norm_layer(norm_cfg, dim)[1]
+        self.mlp = ChannelsLastMlp(dim, int(dim * mlp_ratio), act_cfg=act_cfg, drop=drop)
+        self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()
+        self.use_layer_scale = layer_scale_init_value is not None
+        if self.use_layer_scale:
+            self.layer_scale_1 = nn.Parameter(torch.full((dim, ), float(layer_scale_init_value)))
+            self.layer_scale_2 = nn.Parameter(torch.full((dim, ), float(layer_scale_init_value)))
+
+    def forward(self, x):
+        mixed = self.token_mixer(self.norm1(x))
+        if self.use_layer_scale:
+            mixed = self.layer_scale_1[:, None, None] * mixed
+        x = x + self.drop_path(mixed)
+        mixed = self.mlp(self.norm2(x))
+        if self.use_layer_scale:
+            mixed = self.layer_scale_2[:, None, None] * mixed
+        return x + self.drop_path(mixed)
+
+
+class PointReducer(nn.Module):
+    """Strided convolution that merges neighbouring points (the stem and the down-samplers)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int,
+                 padding: int):
+        super().__init__()
+        self.proj = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride,
+                              padding=padding)
+
+    def forward(self, x):
+        return self.proj(x)
+
+
+def _check_arch(arch: dict, keys: Sequence[str]) -> dict:
+    """Validate an arch dict; return it with every field expanded to one entry per stage."""
+    missing = [k for k in keys if k not in arch]
+    unknown = [k for k in arch if k not in keys]
+    if missing or unknown:
+        raise ValueError(f'ContextCluster arch dict needs exactly the keys {list(keys)}; '
+                         f'missing {missing}, unknown {unknown}')
+    layers = arch['layers']
+    if not isinstance(layers, Sequence) or not layers:
+        raise ValueError(f"ContextCluster arch['layers'] must be a non-empty list of block "
+                         f'counts per stage, got {layers!r}')
+    expanded = {}
+    for key in keys:
+        value = arch[key]
+        if isinstance(value, (int, float)):
+            value = [value] * len(layers)
+        if not isinstance(value, Sequence) or len(value) != len(layers):
+            raise ValueError(f"ContextCluster arch['{key}'] = {value!r} must give one entry "
+                             f"per stage: 'layers' has {len(layers)} stages")
+        for entry in value:
+            numbers = [entry] if key not in ('proposal', 'fold') or isinstance(entry, int) else entry
+            if len(numbers) not in (1, 2) or not all(
+                    isinstance(n, (int, float)) and n > 0 for n in numbers) or (
+                    key != 'mlp_ratios' and not all(isinstance(n, int) for n in numbers)):
+                raise ValueError(f"ContextCluster arch['{key}'] = {value!r}: entries must be "
+                                 f'positive {"numbers" if key == "mlp_ratios" else "integers"}'
+                                 f'{" or (rows, cols) pairs" if key in ("proposal", "fold") else ""}')
+        expanded[key] = list(value)
+    return expanded
+
+
+@MODELS.register_module()
+class ContextCluster(BaseBackbone):
+    """Context Cluster (CoC) backbone, shaped like MMPretrain's PoolFormer.
+
+    The input gets two position channels (``row / (H-1) - 0.5``, ``col / (W-1) - 0.5``), a
+    stem reduces the points (``patch_embed``), then four stages of :class:`ClusterBlock`
+    with strided-conv down-samplers between them (``network`` = stage 0, down, stage 1,
+    ...). State-dict keys follow the authors' release, like PoolFormer's: converting a
+    classification checkpoint maps ``norm.*`` -> ``backbone.norm6.*`` and ``head.*`` ->
+    ``head.fc.*``; dense-prediction checkpoints' ``norm{0,2,4,6}`` keep their names.
+
+    Any input of at least the stem's kernel (4x4 by default) works; see :class:`Cluster` for
+    regions that do not divide. Inputs whose sides are multiples of :attr:`size_divisor`
+    need no padding and reproduce the reference exactly.
+
+    Args:
+        arch: a name in :attr:`arch_settings` or a dict with the keys ``layers``,
+            ``embed_dims``, ``mlp_ratios``, ``heads``, ``head_dim``, ``proposal`` (centers per
+            region side) and ``fold`` (regions per side); each a per-stage list (a single
+            number applies to all stages; ``proposal``/``fold`` entries may be (rows, cols)).
+        in_channels: image channels (the stem sees two more: the positions).
+        in_patch_size, in_stride, in_pad: the stem convolution.
+        down_patch_size, down_stride, down_pad: the down-samplers between stages.
+        norm_cfg, act_cfg: block/output norms (``GroupNorm(1, C)``) and MLP activation.
+        drop_rate: MLP dropout.
+        drop_path_rate: stochastic depth, growing linearly to this over all blocks.
+        layer_scale_init_value: initial residual scale; None disables layer scale.
+        legacy_normalizer: paper-era Eq. 1 normaliser in every block (see :class:`Cluster`).
+        out_indices: stages (0-3, negative from the end) whose maps are returned, each
+            through its own norm ``norm{2 * stage}``.
+        frozen_stages: -1 trains everything; ``k >= 0`` freezes the stem and stages
+            ``0..k-1`` with their down-samplers and output norms (eval mode, no gradients).
+        norm_eval: keep every norm layer in eval mode while training (matters for BN).
+        init_cfg: initialisation; by default ``Linear`` layers get trunc-normal(0.02) weights
+            and zero biases like the reference, convolutions keep PyTorch's default.
+    """
+    arch_keys = ('layers', 'embed_dims', 'mlp_ratios', 'heads', 'head_dim', 'proposal', 'fold')
+    # SPEC A.4 / the authors' model zoo; a single number applies to every stage.
+    arch_settings = {
+        'tiny': dict(layers=[3, 4, 5, 2], embed_dims=[32, 64, 196, 320], mlp_ratios=[8, 8, 4, 4],
+                     heads=[4, 4, 8, 8], head_dim=24, proposal=2, fold=[8, 4, 2, 1]),
+        'tiny2': dict(layers=[3, 4, 5, 2], embed_dims=[32, 64, 196, 320], mlp_ratios=[8, 8, 4, 4],
+                      heads=[4, 4, 8, 8], head_dim=24, proposal=[4, 2, 7, 4], fold=[7, 7, 1, 1]),
+        'tiny_plain': dict(layers=[3, 4, 5, 2], embed_dims=[32, 64, 196, 320],
+                           mlp_ratios=[8, 8, 4, 4], heads=[4, 4, 8, 8], head_dim=24,
+                           proposal=[4, 4, 2, 2], fold=1),
+        'small': dict(layers=[2, 2, 6, 2], embed_dims=[64, 128, 320, 512], mlp_ratios=[8, 8, 4, 4],
+                      heads=[4, 4, 8, 8], head_dim=32, proposal=2, fold=[8, 4, 2, 1]),
+        'medium': dict(layers=[4, 4, 12, 4], embed_dims=[64, 128, 320, 512],
+                       mlp_ratios=[8, 8, 4, 4], heads=[6, 6, 12, 12], head_dim=32, proposal=2,
+                       fold=[8, 4, 2, 1]),
+        'base_dim64': dict(layers=[6, 6, 24, 6], embed_dims=[64, 128, 320, 512],
+                           mlp_ratios=[8, 8, 4, 4], heads=[8, 8, 16, 16], head_dim=32,
+                           proposal=2, fold=[8, 4, 2, 1]),
+        'base_dim96': dict(layers=[4, 4, 12, 4], embed_dims=[96, 192, 384, 768],
+                           mlp_ratios=[8, 8, 4, 4], heads=[8, 8, 16, 16], head_dim=32,
+                           proposal=2, fold=[8, 4, 2, 1]),
+    }
+
+    def __init__(self, arch: Union[str, dict] = 'small', in_channels: int = 3,
+                 in_patch_size: int = 4, in_stride: int = 4, in_pad: int = 0,
+                 down_patch_size: int = 3, down_stride: int = 2, down_pad: int = 1,
+                 norm_cfg=dict(type='GN', num_groups=1), act_cfg=dict(type='GELU'),
+                 drop_rate: float = 0., drop_path_rate: float = 0.,
+                 layer_scale_init_value: Optional[float] = 1e-5,
+                 legacy_normalizer: bool = False,
+                 out_indices: Union[int, Sequence[int]] = (3, ), frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 init_cfg=dict(type='TruncNormal', layer='Linear', std=.02, bias=0.)):
+        super().__init__(init_cfg=init_cfg)
+        if isinstance(arch, str):
+            if arch not in self.arch_settings:
+                raise ValueError(f'Unknown ContextCluster arch {arch!r}: choose one of '
+                                 f'{sorted(self.arch_settings)} or pass a dict with the keys '
+                                 f'{list(self.arch_keys)}')
+            arch = self.arch_settings[arch]
+        elif not isinstance(arch, dict):
+            raise TypeError(f'ContextCluster arch must be a name or a dict, got {type(arch)}')
+        self.arch = _check_arch(arch, self.arch_keys)
+        layers, dims = self.arch['layers'], self.arch['embed_dims']
+        self.num_stages = len(layers)
+        self.stem_geometry = (in_patch_size, in_stride, in_pad)
+        self.strides = [in_stride * down_stride**i for i in range(self.num_stages)]
+
+        self.patch_embed = PointReducer(in_channels + 2, dims[0], in_patch_size, in_stride, in_pad)
+        dpr = [drop_path_rate * j / max(sum(layers) - 1, 1) for j in range(sum(layers))]
+        network = []
+        for i, depth in enumerate(layers):
+            if i > 0:
+                network.append(PointReducer(dims[i - 1], dims[i], down_patch_size, down_stride,
+                                            down_pad))
+            network.append(nn.Sequential(*[
+                ClusterBlock(dims[i], mlp_ratio=self.arch['mlp_ratios'][i],
+                             heads=self.arch['heads'][i], head_dim=self.arch['head_dim'][i],
+                             proposal=self.arch['proposal'][i], fold=self.arch['fold'][i],
+                             legacy_normalizer=legacy_normalizer, norm_cfg=norm_cfg,
+                             act_cfg=act_cfg, drop=drop_rate, drop_path=dpr[sum(layers[:i]) + j],
+                             layer_scale_init_value=layer_scale_init_value)
+                for j in range(depth)
+            ]))
+        self.network = nn.ModuleList(network)
+
+        out_indices = [out_indices] if isinstance(out_indices, int) else list(out_indices)
+        for index in out_indices:
+            if not -self.num_stages <= index < self.num_stages:
+                raise ValueError(f'ContextCluster out_indices {out_indices} must be stage '
+                                 f'indices in [0, {self.num_stages}) (negative from the end)')
+        self.out_indices = sorted(i % self.num_stages for i in out_indices)
+        for i in self.out_indices:
+            self.add_module(f'norm{2 * i}', build_norm_layer(norm_cfg, dims[i])[1])
+
+        if not -1 <= frozen_stages <= self.num_stages:
+            raise ValueError(f'ContextCluster frozen_stages must be in [-1, {self.num_stages}],'
+                             f' got {frozen_stages}')
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        self._freeze_stages()
+
+    @property
+    def size_divisor(self) -> int:
+        """Input sides that are multiples of this run every region partition without padding,
+        i.e. exactly as the reference (which asserts it): lcm of stride x fold per stage."""
+        multiples = [self.strides[i] * f for i, fold in enumerate(self.arch['fold'])
+                     for f in _pair(fold) if min(_pair(fold)) > 1]
+        return reduce(math.lcm, multiples, 1)
+
+    def _check_input(self, x):
+        kernel, _, pad = self.stem_geometry
+        height, width = x.shape[-2:]
+        if x.dim() != 4 or min(height, width) + 2 * pad < kernel or min(height, width) < 2:
+            raise ValueError(f'ContextCluster needs [B, C, H, W] images of at least '
+                             f'{max(kernel - 2 * pad, 2)}x{max(kernel - 2 * pad, 2)} pixels '
+                             f'(the stem kernel {kernel}, pad {pad}), got shape '
+                             f'{tuple(x.shape)}: resize or pad the input')
+
+    @staticmethod
+    def add_positions(x):
+        """Append the two position channels in [-0.5, 0.5] (rows, then columns)."""
+        batch, _, height, width = x.shape
+        rows = torch.arange(height, device=x.device) / (height - 1.)
+        cols = torch.arange(width, device=x.device) / (width - 1.)
+        positions = (torch.stack(torch.meshgrid(rows, cols, indexing='ij')) - 0.5).to(x.dtype)
+        return torch.cat([x, positions.expand(batch, -1, -1, -1)], dim=1)
+
+    def forward(self, x):
+        self._check_input(x)
+        x = self.patch_embed(self.add_positions(x))
+        outs = []
+        for index, layer in enumerate(self.network):
+            x = layer(x)
+            if index % 2 == 0 and index // 2 in self.out_indices:
+                outs.append(getattr(self, f'norm{index}')(x))
+        return tuple(outs)
+
+    def _freeze_stages(self):
+        if self.frozen_stages < 0:
+            return
+        frozen = [self.patch_embed] + list(self.network[:max(2 * self.frozen_stages - 1, 0)]) + [
+            getattr(self, f'norm{2 * i}') for i in self.out_indices if i < self.frozen_stages]
+        for module in frozen:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for module in self.modules():
+                if isinstance(module, (_BatchNorm, nn.GroupNorm, nn.LayerNorm)):
+                    module.eval()
+        return self
