@@ -1,0 +1,71 @@
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from coc.models.ghost_bn import GhostBatchNorm
+
+
+def _chunk_normalised(x, size, eps):
+    return torch.cat([F.batch_norm(c, None, None, training=True, eps=eps) for c in x.split(size)])
+
+
+def test_training_normalises_each_virtual_chunk():
+    torch.manual_seed(0)
+    x = torch.randn(12, 3, 4, 4) * torch.arange(1., 13.)[:, None, None, None]
+    bn = GhostBatchNorm(3, virtual_batch_size=4).train()
+    out = bn(x)
+    assert torch.allclose(out, _chunk_normalised(x, 4, bn.eps), atol=1e-5)
+    # Different from whole-batch statistics: the chunks have different scales.
+    assert not torch.allclose(out, F.batch_norm(x, None, None, training=True), atol=1e-2)
+
+
+def test_uneven_last_chunk_and_small_batches():
+    torch.manual_seed(0)
+    x = torch.randn(10, 2, 3, 3)
+    bn = GhostBatchNorm(2, virtual_batch_size=4).train()
+    assert torch.allclose(bn(x), _chunk_normalised(x, 4, bn.eps), atol=1e-5)
+    # A batch no larger than a chunk is ordinary BatchNorm.
+    plain = nn.BatchNorm2d(2).train()
+    assert torch.allclose(GhostBatchNorm(2, 16).train()(x), plain(x), atol=1e-6)
+
+
+def test_running_statistics_average_the_chunks():
+    torch.manual_seed(0)
+    x = torch.randn(8, 3, 5, 5) + torch.tensor([0., 0., 0., 0., 4., 4., 4., 4.])[:, None, None, None]
+    bn = GhostBatchNorm(3, virtual_batch_size=4, momentum=0.5).train()
+    bn(x)
+    chunks = x.split(4)
+    mean = torch.stack([c.mean((0, 2, 3)) for c in chunks]).mean(0)
+    var = torch.stack([c.var((0, 2, 3), unbiased=True) for c in chunks]).mean(0)
+    assert torch.allclose(bn.running_mean, 0.5 * mean, atol=1e-5)
+    assert torch.allclose(bn.running_var, 0.5 + 0.5 * var, atol=1e-5)
+    assert int(bn.num_batches_tracked) == 1
+    # Chunk variances exclude the shift between chunks, unlike whole-batch statistics.
+    assert (bn.running_var < 0.5 + 0.5 * x.var((0, 2, 3))).all()
+
+
+def test_gradients_reach_affine_parameters():
+    bn = GhostBatchNorm(3, virtual_batch_size=2).train()
+    bn(torch.randn(6, 3, 2, 2)).pow(2).sum().backward()
+    assert bn.weight.grad is not None and bn.bias.grad.abs().sum() > 0
+
+
+def test_convert_keeps_weights_and_eval_behaviour():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
+                        nn.Sequential(nn.Conv2d(4, 4, 1), nn.BatchNorm2d(4)))
+    for _ in range(3):
+        net.train()(torch.randn(8, 3, 6, 6))
+    x = torch.randn(5, 3, 6, 6)
+    expected = net.eval()(x)
+    converted = GhostBatchNorm.convert(net, virtual_batch_size=4)
+    ghosts = [m for m in converted.modules() if isinstance(m, GhostBatchNorm)]
+    assert len(ghosts) == 2 and all(g.virtual_batch_size == 4 for g in ghosts)
+    assert not any(type(m) is nn.BatchNorm2d for m in converted.modules())
+    assert torch.allclose(converted.eval()(x), expected, atol=1e-6)
+
+
+def test_bad_virtual_batch_size():
+    with pytest.raises(ValueError, match='virtual_batch_size'):
+        GhostBatchNorm(3, virtual_batch_size=1)
