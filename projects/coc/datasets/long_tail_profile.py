@@ -4,6 +4,15 @@ from typing import List
 PROFILES = ('exp', 'step')
 
 
+def check_profile(imbalance_ratio: float, profile: str) -> None:
+    """Raise a ValueError naming the fix for a ratio < 1 or an unknown profile."""
+    if profile not in PROFILES:
+        raise ValueError(f'Unknown long-tail profile {profile!r}; use one of {PROFILES}.')
+    if not imbalance_ratio >= 1:
+        raise ValueError(f'imbalance_ratio must be >= 1 (n_max / n_min), got {imbalance_ratio}; '
+                         'e.g. 100 keeps 1% of the head class for the tail class.')
+
+
 def long_tail_counts(n_max: int, num_classes: int, imbalance_ratio: float,
                      profile: str = 'exp') -> List[int]:
     """Number of images to keep for each class index, head class first.
@@ -22,11 +31,7 @@ def long_tail_counts(n_max: int, num_classes: int, imbalance_ratio: float,
         ValueError: on a ratio < 1, an unknown profile, or a split that would leave a class
             with 0 images (the tail class needs ``n_max >= imbalance_ratio``).
     """
-    if profile not in PROFILES:
-        raise ValueError(f'Unknown long-tail profile {profile!r}; use one of {PROFILES}.')
-    if not imbalance_ratio >= 1:
-        raise ValueError(f'imbalance_ratio must be >= 1 (n_max / n_min), got {imbalance_ratio}; '
-                         'e.g. 100 keeps 1% of the head class for the tail class.')
+    check_profile(imbalance_ratio, profile)
     if int(n_max) != n_max or n_max < 1 or int(num_classes) != num_classes or num_classes < 1:
         raise ValueError(f'n_max and num_classes must be positive integers, got '
                          f'n_max={n_max}, num_classes={num_classes}.')

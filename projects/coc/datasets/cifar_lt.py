@@ -1,0 +1,65 @@
+"""CIFAR-10-LT / CIFAR-100-LT: MMPretrain's CIFAR with the LDAM-DRW/CMO long-tailed train split."""
+import numpy as np
+from mmengine.fileio import exists, join_path
+from mmpretrain.datasets import CIFAR10, CIFAR100
+from mmpretrain.registry import DATASETS
+
+from .long_tail_profile import check_profile, long_tail_counts
+from .long_tail_subset import long_tail_indices
+
+
+class CIFARLongTailMixin:
+    """The long-tailed train split on top of an MMPretrain CIFAR class; test split untouched.
+
+    Train: ``long_tail_counts(n_max, C, imbalance_ratio, profile)`` images per class
+    (``n_max`` = 5000 / 500, the full class), chosen by ``long_tail_indices`` with numpy seed
+    ``seed``: for CIFAR-100-LT 10,847 / 12,608 / 19,573 images at ratio 100 / 50 / 10.
+
+    Args:
+        imbalance_ratio: head / tail training count (>= 1).
+        profile: 'exp' (the standard) or 'step'.
+        seed: numpy seed of the per-class shuffle (0 in LDAM-DRW and CMO).
+        verify_md5: check the md5 of every file, as MMPretrain does (default). False only
+            checks that the files exist: for a folder in the same format with other bytes
+            (a re-encoded copy, synthetic test data).
+        **kwargs: MMPretrain's CIFAR arguments (``data_root``, ``split``/``test_mode``,
+            ``pipeline``, ``download``...).
+    """
+
+    def __init__(self, *args, imbalance_ratio: float = 100, profile: str = 'exp',
+                 seed: int = 0, verify_md5: bool = True, **kwargs) -> None:
+        check_profile(imbalance_ratio, profile)
+        self.imbalance_ratio, self.profile, self.seed = imbalance_ratio, profile, seed
+        self.verify_md5 = verify_md5
+        super().__init__(*args, **kwargs)
+
+    def _check_integrity(self) -> bool:
+        if self.verify_md5:
+            return super()._check_integrity()
+        root = self.data_prefix['root']
+        return all(exists(join_path(root, self.base_folder, name))
+                   for name, _ in self.train_list + self.test_list)
+
+    def load_data_list(self) -> list:
+        data_list = super().load_data_list()
+        if self.split != 'train':
+            return data_list
+        labels = np.array([info['gt_label'] for info in data_list])
+        num_classes = len(self.metainfo['classes'])
+        n_max = int(np.bincount(labels, minlength=num_classes).max())
+        counts = long_tail_counts(n_max, num_classes, self.imbalance_ratio, self.profile)
+        return [data_list[i] for i in long_tail_indices(labels, counts, self.seed)]
+
+    @property
+    def class_counts(self) -> np.ndarray:
+        return np.bincount(self.get_gt_labels(), minlength=len(self.metainfo['classes']))
+
+
+@DATASETS.register_module()
+class CIFAR10LT(CIFARLongTailMixin, CIFAR10):
+    __doc__ = CIFARLongTailMixin.__doc__
+
+
+@DATASETS.register_module()
+class CIFAR100LT(CIFARLongTailMixin, CIFAR100):
+    __doc__ = CIFARLongTailMixin.__doc__

@@ -1,0 +1,144 @@
+"""Long-tailed subset of any MMPretrain dataset (an ImageNet-style folder becomes LT)."""
+import copy
+from typing import Optional, Union
+
+import numpy as np
+from mmengine.dataset import BaseDataset, force_full_init
+from mmengine.logging import print_log
+from mmpretrain.registry import DATASETS
+
+from .long_tail_profile import check_profile, long_tail_counts
+
+SPLITS = ('train', 'holdout')
+CLASS_ORDERS = ('index', 'count')
+
+
+def long_tail_indices(labels: np.ndarray, counts, seed: int = 0, skip: int = 0) -> np.ndarray:
+    """Indices that keep ``counts[k]`` images of class k, grouped by class.
+
+    LDAM-DRW/CMO's construction: for each class in index order, shuffle its indices with one
+    ``RandomState(seed)`` stream and keep the first ``counts[k]`` (after the first ``skip``,
+    which ``LongTailDataset`` holds out). A class with fewer images keeps all it has.
+    """
+    rng = np.random.RandomState(seed)
+    chosen = []
+    for k, n_k in enumerate(counts):
+        indices = np.flatnonzero(labels == k)
+        rng.shuffle(indices)
+        chosen.append(indices[skip:skip + n_k])
+    return np.concatenate(chosen).astype(np.int64)
+
+
+@DATASETS.register_module()
+class LongTailDataset:
+    """Wraps a dataset and keeps a long-tailed subset of it (``long_tail_counts`` profile).
+
+    Classes whose images are fewer than their quota keep all of them (a warning lists them);
+    a class left with no image is an error. With ``holdout_per_class`` > 0 the first images
+    of each shuffled class are set aside, never trained on, and ``split='holdout'`` returns
+    them: a balanced test split for folders that have none.
+
+    Args:
+        dataset: the source dataset or its config.
+        imbalance_ratio: head / tail quota (>= 1).
+        profile: 'exp' or 'step'.
+        n_max: head quota; default the largest class of the source (after the holdout).
+        class_order: 'index' gives class 0 the head quota (CIFAR-LT's rule); 'count' ranks
+            classes by their source size, so a naturally imbalanced set keeps its head classes.
+        seed: seed of the per-class shuffle.
+        holdout_per_class: images per class kept out of the training split.
+        split: 'train' (the long-tailed subset) or 'holdout'.
+        lazy_init: defer loading the source as MMEngine's dataset wrappers do.
+    """
+
+    def __init__(self, dataset: Union[BaseDataset, dict], imbalance_ratio: float,
+                 profile: str = 'exp', n_max: Optional[int] = None, class_order: str = 'index',
+                 seed: int = 0, holdout_per_class: int = 0, split: str = 'train',
+                 lazy_init: bool = False) -> None:
+        if class_order not in CLASS_ORDERS:
+            raise ValueError(f'LongTailDataset class_order must be one of {CLASS_ORDERS}, '
+                             f'got {class_order!r}')
+        if split not in SPLITS:
+            raise ValueError(f'LongTailDataset split must be one of {SPLITS}, got {split!r}')
+        if holdout_per_class < 0 or (split == 'holdout' and holdout_per_class == 0):
+            raise ValueError(f"LongTailDataset split='holdout' needs holdout_per_class >= 1 "
+                             f'(and never < 0), got {holdout_per_class}')
+        check_profile(imbalance_ratio, profile)
+        self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        self.imbalance_ratio, self.profile, self.n_max = imbalance_ratio, profile, n_max
+        self.class_order, self.seed = class_order, seed
+        self.holdout_per_class, self.split = holdout_per_class, split
+        self._fully_initialized = False
+        if not lazy_init:
+            self.full_init()
+
+    @property
+    def metainfo(self) -> dict:
+        return copy.deepcopy(self.dataset.metainfo)
+
+    def full_init(self) -> None:
+        if self._fully_initialized:
+            return
+        self.dataset.full_init()
+        labels = np.asarray(self.dataset.get_gt_labels(), dtype=np.int64)
+        num_classes = len(self.dataset.metainfo['classes'])
+        available = np.bincount(labels, minlength=num_classes) - self.holdout_per_class
+        if self.split == 'holdout':
+            quota = np.full(num_classes, self.holdout_per_class)
+            self.indices = long_tail_indices(labels, quota, self.seed)
+        else:
+            quota = self._quota(available)
+            self.indices = long_tail_indices(labels, quota, self.seed, self.holdout_per_class)
+        counts = np.bincount(labels[self.indices], minlength=num_classes)
+        self._check(counts, quota)
+        self.class_counts = counts
+        self._fully_initialized = True
+
+    def _quota(self, available: np.ndarray) -> np.ndarray:
+        n_max = self.n_max or int(available.max())
+        profile = np.array(long_tail_counts(n_max, len(available), self.imbalance_ratio,
+                                            self.profile))
+        if self.class_order == 'index':
+            return profile
+        rank = np.argsort(-available, kind='stable')
+        quota = np.empty_like(profile)
+        quota[rank] = profile
+        return quota
+
+    def _check(self, counts: np.ndarray, quota: np.ndarray) -> None:
+        classes = self.dataset.metainfo['classes']
+        empty = np.flatnonzero(counts == 0)
+        if len(empty):
+            raise ValueError(
+                f'LongTailDataset: class(es) {[classes[k] for k in empty]} have no image in the '
+                f'{self.split} split (the source has too few after holding out '
+                f'{self.holdout_per_class} per class); drop them from the source or lower '
+                f'holdout_per_class')
+        short = np.flatnonzero(counts < quota)
+        if len(short):
+            print_log(f'LongTailDataset: {len(short)} class(es) have fewer images than their '
+                      f'quota and keep all of them: '
+                      f'{ {classes[k]: (int(counts[k]), int(quota[k])) for k in short} } '
+                      f"(kept, quota); class_order='count' or a smaller n_max avoids this",
+                      logger='current', level=30)
+
+    @force_full_init
+    def get_gt_labels(self) -> np.ndarray:
+        return np.asarray(self.dataset.get_gt_labels())[self.indices]
+
+    @force_full_init
+    def get_cat_ids(self, idx: int) -> list:
+        return self.dataset.get_cat_ids(int(self.indices[idx]))
+
+    @force_full_init
+    def get_data_info(self, idx: int) -> dict:
+        return self.dataset.get_data_info(int(self.indices[idx]))
+
+    @force_full_init
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, idx: int) -> dict:
+        if not self._fully_initialized:
+            self.full_init()
+        return self.dataset[int(self.indices[idx])]
