@@ -1,0 +1,102 @@
+"""Global-batch pairing with 2 gloo processes equals one process on the concatenated batch."""
+import os
+import socket
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+import coc  # noqa: F401
+from coc.mixing.distributed import fetch_rows
+
+WORLD = 2
+PER_RANK = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def _model():
+    torch.manual_seed(0)
+    return MODELS.build(dict(
+        type='MixClassifier',
+        backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=8, base_channels=8),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=3, in_channels=64),
+        pairing=dict(type='OTPairing', eps=0.05, with_cost=True), ot_cost_weight=1.0,
+        schedule=dict(mix_prob=1.0))).train()
+
+
+def _data():
+    """Global batch: pixels, labels and a linear 'feature extractor' W."""
+    gen = torch.Generator().manual_seed(7)
+    n = WORLD * PER_RANK
+    return dict(bg=torch.randn(n, 3, 8, 8, generator=gen), fg=torch.randn(n, 3, 8, 8, generator=gen),
+                bg_labels=torch.randint(3, (n, ), generator=gen),
+                fg_labels=torch.randint(3, (n, ), generator=gen),
+                weight=torch.randn(3 * 8 * 8, 5, generator=gen))
+
+
+def _pairs_and_grad(model, data, rows):
+    """Pairs, fetched backgrounds, and the cost's gradient w.r.t. W for the batch ``rows``."""
+    weight = data['weight'].clone().requires_grad_()
+    bg_feats = data['bg'][rows].flatten(1) @ weight
+    fg_feats = data['fg'][rows].flatten(1) @ weight
+    bg_index, cost = model._pair(model.pairing, bg_feats, fg_feats, data['bg_labels'][rows],
+                                 data['fg_labels'][rows])
+    cost.backward()
+    return bg_index, fetch_rows(data['bg'][rows], bg_index), weight.grad
+
+
+def _worker(rank, port, out_dir):
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    dist.init_process_group('gloo', rank=rank, world_size=WORLD)
+    try:
+        model, data = _model(), _data()
+        rows = slice(rank * PER_RANK, (rank + 1) * PER_RANK)
+        bg_index, fetched, grad = _pairs_and_grad(model, data, rows)
+        dist.all_reduce(grad)  # what DDP does with the gradients...
+        grad /= WORLD  # ...averaged
+        # A full training step: every rank takes the same branches and collectives.
+        inputs = torch.cat([data['bg'][rows], data['fg'][rows]])
+        labels = torch.cat([data['bg_labels'][rows], data['fg_labels'][rows]])
+        samples = [DataSample().set_gt_label(int(y)) for y in labels]
+        losses = model.loss(inputs, samples)
+        torch.save(dict(bg_index=bg_index, fetched=fetched, grad=grad,
+                        loss_finite=all(torch.isfinite(v).all() for v in losses.values())),
+                   os.path.join(out_dir, f'rank{rank}.pt'))
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.fixture(scope='module')
+def ranks(tmp_path_factory):
+    out_dir = str(tmp_path_factory.mktemp('global_ot'))
+    # fork: the test module is imported by path (pytest's importlib mode), so a spawned
+    # child could not unpickle _worker. Children run single-threaded (OpenMP after fork).
+    mp.start_processes(_worker, args=(_free_port(), out_dir), nprocs=WORLD, join=True,
+                       start_method='fork')
+    return [torch.load(os.path.join(out_dir, f'rank{r}.pt')) for r in range(WORLD)]
+
+
+def test_two_processes_pair_like_one_on_the_concatenated_batch(ranks):
+    data = _data()
+    bg_index, fetched, grad = _pairs_and_grad(_model(), data, slice(None))
+    for rank, result in enumerate(ranks):
+        assert torch.equal(result['bg_index'], bg_index)
+        # Only this rank's foregrounds' chosen backgrounds arrive, in order.
+        mine = bg_index[rank * PER_RANK:(rank + 1) * PER_RANK]
+        assert torch.equal(result['fetched'], data['bg'][mine])
+        # The transport cost trains the features as one process on the whole batch would.
+        assert torch.allclose(result['grad'], grad, atol=1e-5)
+        assert result['loss_finite']
+    # Pairs cross process boundaries: global pairing really sees the other rank's batch.
+    owners = bg_index // PER_RANK
+    assert (owners != torch.arange(WORLD).repeat_interleave(PER_RANK)).any()
