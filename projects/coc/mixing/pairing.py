@@ -1,0 +1,198 @@
+"""Pairing strategies: which background each foreground is pasted onto (SPEC B.4).
+
+Every strategy is called as ``pairing(bg_feats, fg_feats, bg_labels, fg_labels)`` and
+returns a :class:`PairingResult` whose ``bg_index[k]`` is the background of foreground k.
+``space`` tells the caller what to pass as features: ``None`` (not used), ``'input'``
+(the images) or ``'feature'`` (the model's output for both batches). The strategies are
+modules so that a running confusion matrix lives in the checkpoint and follows ``.to()``.
+"""
+from typing import NamedTuple, Optional, Union
+
+import numpy as np
+import torch
+from mmengine.dist import all_reduce
+from mmpretrain.registry import MODELS
+from torch import Tensor, nn
+
+from .optimal_transport import cosine_cost, sinkhorn_plan
+
+
+class PairingResult(NamedTuple):
+    """``bg_index``: LongTensor ``[Nf]``; ``transport_cost``: a scalar loss term or None."""
+    bg_index: Tensor
+    transport_cost: Optional[Tensor] = None
+
+
+def _check_batches(name: str, num_bg: int, num_fg: int, square: bool = False) -> None:
+    if num_bg < 2 or num_fg < 1:
+        raise ValueError(f'{name} needs at least 2 backgrounds to choose from and 1 foreground, '
+                         f'got {num_bg} and {num_fg}; set drop_last=True in the train dataloaders '
+                         'so that no batch of 1 reaches the mixing step')
+    if square and num_bg != num_fg:
+        raise ValueError(f"{name} with direction='row' needs as many backgrounds as foregrounds "
+                         f"(it reads row k of the matrix for foreground k), got {num_bg} and "
+                         f"{num_fg}; use direction='column'")
+
+
+def _choose_direction(name: str, direction: str) -> str:
+    if direction not in ('column', 'row'):
+        raise ValueError(f"{name} direction must be 'column' or 'row', got {direction!r}")
+    return direction
+
+
+@MODELS.register_module()
+class RandomPairing(nn.Module):
+    """CMO's pairing: foreground k meets background k (``shuffle=False``), or a random
+    background drawn without replacement (``shuffle=True``)."""
+    space = None
+
+    def __init__(self, shuffle: bool = False):
+        super().__init__()
+        self.shuffle = shuffle
+
+    def forward(self, bg_feats, fg_feats, bg_labels: Tensor, fg_labels: Tensor) -> PairingResult:
+        num_bg, num_fg = len(bg_labels), len(fg_labels)
+        if num_fg > num_bg:
+            raise ValueError(f'RandomPairing needs at least as many backgrounds as foregrounds, '
+                             f'got {num_bg} and {num_fg}')
+        if self.shuffle:
+            index = torch.randperm(num_bg, device=bg_labels.device)[:num_fg]
+        else:
+            index = torch.arange(num_fg, device=bg_labels.device)
+        return PairingResult(index)
+
+
+@MODELS.register_module()
+class ConfusionPairing(nn.Module):
+    """Pair each foreground with a background of the class its own class is most confused
+    with: ``confusion[y_fg, y_bg]`` (rows = true class, columns = predicted class; the
+    diagonal is ignored). Ties, and foregrounds with no confusion among the batch's
+    backgrounds, are broken uniformly at random.
+
+    Args:
+        num_classes: number of classes C.
+        confusion: a fixed C x C matrix (array or ``.npy`` path) from a trained model's
+            predictions on TRAINING data or a held-out split -- never the test set, whose
+            labels would then leak into training. ``None``: a running matrix, counted from
+            training predictions passed to :meth:`update` (``running`` is then True).
+        sample: draw the background with probability proportional to the confusion
+            instead of taking the most confused class.
+    """
+    space = None
+
+    def __init__(self, num_classes: int, confusion: Union[str, np.ndarray, None] = None,
+                 sample: bool = False):
+        super().__init__()
+        self.num_classes, self.sample = num_classes, sample
+        self.running = confusion is None
+        if self.running:
+            matrix = torch.zeros(num_classes, num_classes)
+        else:
+            matrix = torch.as_tensor(np.load(confusion) if isinstance(confusion, str)
+                                     else np.asarray(confusion), dtype=torch.float32)
+            if matrix.shape != (num_classes, num_classes):
+                raise ValueError(f'ConfusionPairing: the confusion matrix has shape '
+                                 f'{tuple(matrix.shape)} but num_classes={num_classes} needs '
+                                 f'({num_classes}, {num_classes}); check the file matches the '
+                                 'dataset')
+            if not torch.isfinite(matrix).all() or (matrix < 0).any():
+                raise ValueError('ConfusionPairing: the confusion matrix must hold finite '
+                                 'non-negative counts or rates')
+        self.register_buffer('confusion', matrix)
+
+    @torch.no_grad()
+    def update(self, preds: Tensor, labels: Tensor) -> None:
+        """Count training predictions (``preds``: logits ``[N, C]`` or classes ``[N]``)
+        into the running matrix, summed over all ranks."""
+        if not self.running:
+            raise RuntimeError('ConfusionPairing got a fixed confusion matrix; update() only '
+                               'feeds the running one (build it with confusion=None)')
+        if preds.dim() == 2:
+            preds = preds.argmax(dim=1)
+        cells = labels.long() * self.num_classes + preds.long()
+        counts = torch.bincount(cells, minlength=self.num_classes**2).to(self.confusion)
+        all_reduce(counts)  # in place; a no-op outside distributed training
+        self.confusion += counts.view_as(self.confusion)
+
+    def forward(self, bg_feats, fg_feats, bg_labels: Tensor, fg_labels: Tensor) -> PairingResult:
+        _check_batches(type(self).__name__, len(bg_labels), len(fg_labels))
+        off_diagonal = self.confusion.clone().fill_diagonal_(0)
+        weights = off_diagonal[fg_labels.long()][:, bg_labels.long()]
+        if not self.sample:
+            weights = (weights == weights.max(dim=1, keepdim=True).values).float()
+        # A foreground whose class is never confused with any background's: uniform choice.
+        weights = torch.where(weights.sum(1, keepdim=True) > 0, weights, torch.ones_like(weights))
+        return PairingResult(torch.multinomial(weights, 1).squeeze(1))
+
+
+@MODELS.register_module()
+class CostMatrixPairing(nn.Module):
+    """Pair by the cosine cost ``C[i, k] = 1 - cos(bg_i, fg_k)`` (seed: "cost matrix").
+
+    ``direction='column'``: foreground k takes ``argmin_i C[i, k]``, its most similar
+    background. ``'row'`` reproduces the seed's ``argmin(C[k, :])``: row k, read along the
+    foreground axis, gives the index used as foreground k's background (square batches).
+    ``space``: ``'input'`` (pixels) or ``'feature'`` (model outputs).
+    """
+
+    def __init__(self, space: str = 'feature', direction: str = 'column'):
+        super().__init__()
+        if space not in ('input', 'feature'):
+            raise ValueError(f"CostMatrixPairing space must be 'input' or 'feature', got {space!r}")
+        self.space = space
+        self.direction = _choose_direction(type(self).__name__, direction)
+
+    def forward(self, bg_feats: Tensor, fg_feats: Tensor, bg_labels=None,
+                fg_labels=None) -> PairingResult:
+        _check_batches(type(self).__name__, len(bg_feats), len(fg_feats),
+                       square=self.direction == 'row')
+        cost = cosine_cost(bg_feats.detach(), fg_feats.detach())
+        index = cost.argmin(dim=0) if self.direction == 'column' else cost.argmin(dim=1)
+        return PairingResult(index)
+
+
+@MODELS.register_module()
+class OTPairing(nn.Module):
+    """Pair by the entropic OT plan ``T`` between backgrounds (rows) and foregrounds
+    (columns), cost ``1 - cos``, uniform marginals (seed's main line, SPEC B.4).
+
+    Args:
+        eps: entropic regularisation of Sinkhorn.
+        direction: ``'column'``: foreground k picks over ``T[:, k]``; ``'row'``: over
+            ``T[k, :]`` as in the seed's "argmax T[k]" run (square batches).
+        select: ``'argmax'`` (most transported mass) or ``'argmin'``.
+        with_cost: also return ``transport_cost = <T, C>``, a loss term differentiable
+            through the features.
+        cost_grad: ``'autodiff'`` backpropagates through the Sinkhorn iterations (the seed's
+            solver); ``'envelope'`` detaches ``T`` (gradient ``T`` w.r.t. ``C``, exact for
+            the regularised OT value, far less memory).
+        num_iters: most Sinkhorn iterations.
+        space: ``'feature'`` (model outputs) or ``'input'`` (pixels).
+    """
+
+    def __init__(self, eps: float, direction: str = 'column', select: str = 'argmax',
+                 with_cost: bool = False, cost_grad: str = 'autodiff', num_iters: int = 1000,
+                 space: str = 'feature'):
+        super().__init__()
+        if select not in ('argmax', 'argmin'):
+            raise ValueError(f"OTPairing select must be 'argmax' or 'argmin', got {select!r}")
+        if cost_grad not in ('autodiff', 'envelope'):
+            raise ValueError(f"OTPairing cost_grad must be 'autodiff' or 'envelope', "
+                             f'got {cost_grad!r}')
+        if space not in ('input', 'feature'):
+            raise ValueError(f"OTPairing space must be 'input' or 'feature', got {space!r}")
+        self.eps, self.select, self.with_cost = eps, select, with_cost
+        self.cost_grad, self.num_iters, self.space = cost_grad, num_iters, space
+        self.direction = _choose_direction(type(self).__name__, direction)
+
+    def forward(self, bg_feats: Tensor, fg_feats: Tensor, bg_labels=None,
+                fg_labels=None) -> PairingResult:
+        _check_batches(type(self).__name__, len(bg_feats), len(fg_feats),
+                       square=self.direction == 'row')
+        cost = cosine_cost(bg_feats, fg_feats)
+        through_plan = self.with_cost and self.cost_grad == 'autodiff'
+        plan = sinkhorn_plan(cost if through_plan else cost.detach(), self.eps, self.num_iters)
+        scores = plan.detach() if self.direction == 'column' else plan.detach().T
+        index = scores.argmax(dim=0) if self.select == 'argmax' else scores.argmin(dim=0)
+        transport_cost = (plan * cost).sum() if self.with_cost else None
+        return PairingResult(index, transport_cost)
