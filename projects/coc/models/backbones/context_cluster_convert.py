@@ -16,13 +16,19 @@ from typing import Dict, List, Mapping, Tuple
 
 import torch
 
+from .context_cluster import ContextCluster
+
 CONTAINERS = ('state_dict', 'state_dict_ema', 'model')
 
 # (what the report says, pattern on the authors' key, replacement); first match wins.
 KEY_RULES = (
     ('patch_embed.* -> backbone.patch_embed.*', r'^(patch_embed\.proj\.(weight|bias))$',
      r'backbone.\1'),
-    ('network.* -> backbone.network.*', r'^(network\.\d+\..+)$', r'backbone.\1'),
+    ('network.* (blocks) -> backbone.network.*',
+     r'^(network\.\d+\.\d+\.(norm[12]\.(weight|bias)|layer_scale_[12]|mlp\.fc[12]\.(weight|bias)'
+     r'|token_mixer\.((f|v|proj)\.(weight|bias)|sim_alpha|sim_beta)))$', r'backbone.\1'),
+    ('network.* (down-samplers) -> backbone.network.*', r'^(network\.\d+\.proj\.(weight|bias))$',
+     r'backbone.\1'),
     ('norm.* -> backbone.norm6.*', r'^norm\.(weight|bias)$', r'backbone.norm6.\1'),
     ('norm{0,2,4,6}.* -> backbone.norm{0,2,4,6}.*', r'^(norm[0246]\.(weight|bias))$',
      r'backbone.\1'),
@@ -49,7 +55,8 @@ class ConversionReport:
     renamed: Dict[str, int] = field(default_factory=dict)  # 'old.* -> new.*': tensor count
     reshaped: List[str] = field(default_factory=list)
     dropped: List[str] = field(default_factory=list)
-    arch: Dict[str, list] = field(default_factory=dict)
+    shapes: Dict[str, list] = field(default_factory=dict)
+    archs: List[str] = field(default_factory=list)  # arch names with these weight shapes
 
     def __str__(self) -> str:
         lines = [f'weights from: {self.container}', f'format: {self.era} {self.task} checkpoint',
@@ -59,7 +66,13 @@ class ConversionReport:
             lines.append(f'  4-D 1x1-conv MLP weights -> 2-D Linear: {len(self.reshaped)} tensors')
         if self.dropped:
             lines.append(f'  dropped (not parameters of our model): {", ".join(self.dropped)}')
-        lines += [f'  {name}: {value}' for name, value in self.arch.items()]
+        lines += [f'  {name}: {value}' for name, value in self.shapes.items()]
+        lines.append(f'build it as arch={" or ".join(self.archs)}' if self.archs else
+                     'no arch in ContextCluster.arch_settings has these shapes: pass an arch '
+                     'dict with the values above')
+        if self.era == 'paper-era':
+            lines.append('and set legacy_normalizer=True (e.g. --cfg-options '
+                         'model.backbone.legacy_normalizer=True) to keep its Eq. 1')
         return '\n'.join(lines)
 
 
@@ -71,13 +84,12 @@ def unwrap_state_dict(checkpoint: Mapping, prefer_ema: bool = False) -> Tuple[Ma
     if not isinstance(checkpoint, Mapping):
         raise TypeError(f'expected a checkpoint dict, got {type(checkpoint).__name__}; '
                         'load the file with torch.load first')
-    order = ('state_dict_ema',) + CONTAINERS if prefer_ema else CONTAINERS
-    for key in order:
+    if prefer_ema and not isinstance(checkpoint.get('state_dict_ema'), Mapping):
+        raise KeyError('EMA weights were asked for but the checkpoint has no "state_dict_ema" '
+                       f'(its top-level keys: {sorted(checkpoint)[:10]})')
+    for key in ('state_dict_ema', ) if prefer_ema else CONTAINERS:
         if isinstance(checkpoint.get(key), Mapping):
             return checkpoint[key], key
-    if prefer_ema:
-        raise KeyError('--ema asked for EMA weights but the checkpoint has no "state_dict_ema" '
-                       f'(top-level keys: {sorted(checkpoint)[:10]})')
     return checkpoint, 'bare dict'
 
 
@@ -96,24 +108,39 @@ def _check_is_coc(state: Mapping) -> None:
             "with their own MMPretrain converter.")
 
 
-def _infer_arch(state: Mapping) -> Dict[str, list]:
-    """Stage depths and widths read from the tensor shapes (enough to pick the arch)."""
-    depths, dims, mlp_ratios, mixer_dims = [], [], [], []
+def _shapes(state: Mapping) -> Dict[str, list]:
+    """Per-stage depth and widths read from the tensors (what identifies a variant)."""
+    shapes = {'layers': [], 'embed_dims': [], 'mlp_hidden': [], 'heads x head_dim': []}
     for stage in (0, 2, 4, 6):
         blocks = {int(m.group(1)) for k in state
                   if (m := re.match(rf'network\.{stage}\.(\d+)\.', k))}
         if not blocks:
             break
         fc1 = state[f'network.{stage}.0.mlp.fc1.weight']
-        depths.append(len(blocks))
-        dims.append(int(fc1.shape[1]))
-        mlp_ratios.append(int(fc1.shape[0]) // int(fc1.shape[1]))
-        mixer_dims.append(int(state[f'network.{stage}.0.token_mixer.f.weight'].shape[0]))
-    arch = {'layers': depths, 'embed_dims': dims, 'mlp_ratios': mlp_ratios,
-            'heads x head_dim': mixer_dims}
-    if 'head.weight' in state:
-        arch['num_classes'] = [int(state['head.weight'].shape[0])]
-    return arch
+        shapes['layers'].append(len(blocks))
+        shapes['embed_dims'].append(int(fc1.shape[1]))
+        shapes['mlp_hidden'].append(int(fc1.shape[0]))
+        shapes['heads x head_dim'].append(
+            int(state[f'network.{stage}.0.token_mixer.f.weight'].shape[0]))
+    return shapes
+
+
+def matching_archs(shapes: Dict[str, list]) -> List[str]:
+    """Names in ``ContextCluster.arch_settings`` whose weights have these shapes.
+
+    Variants that differ only in centers/regions (tiny, tiny2, tiny_plain) share shapes.
+    """
+    names = []
+    for name, arch in ContextCluster.arch_settings.items():
+        stages = range(len(arch['layers']))
+        head_dims = [arch['head_dim']] * len(stages) if isinstance(arch['head_dim'], int) \
+            else arch['head_dim']
+        if shapes == {'layers': list(arch['layers']), 'embed_dims': list(arch['embed_dims']),
+                      'mlp_hidden': [int(arch['embed_dims'][i] * arch['mlp_ratios'][i])
+                                     for i in stages],
+                      'heads x head_dim': [arch['heads'][i] * head_dims[i] for i in stages]}:
+            names.append(name)
+    return names
 
 
 def convert_coc_checkpoint(checkpoint: Mapping, prefer_ema: bool = False
@@ -148,8 +175,9 @@ def convert_coc_checkpoint(checkpoint: Mapping, prefer_ema: bool = False
         raise ValueError(f'the checkpoint has keys no ContextCluster has: {unknown[:10]}; '
                          'it comes from a modified model this converter does not know')
     task = 'classification' if 'head.weight' in state else 'dense'
+    shapes = _shapes(state)
     report = ConversionReport(
         container=container, era='paper-era' if paper_era else 'current', task=task,
         eq1_normalizer=EQ1_PAPER_ERA if paper_era else EQ1_CURRENT, renamed=renamed,
-        reshaped=reshaped, dropped=dropped, arch=_infer_arch(state))
+        reshaped=reshaped, dropped=dropped, shapes=shapes, archs=matching_archs(shapes))
     return new_state, report

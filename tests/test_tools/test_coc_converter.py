@@ -1,0 +1,129 @@
+"""The authors' Context-Cluster checkpoints -> coc: same logits, clear refusals."""
+import argparse
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmpretrain.registry import MODELS
+
+import coc  # noqa: F401
+from coc.models.backbones.context_cluster_convert import convert_coc_checkpoint
+
+
+def coc_classifier(**backbone):
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='ImageClassifier',
+        backbone=dict(type='ContextCluster', arch='tiny', **backbone),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=10, in_channels=320)))
+    # Layer scale starts at 1e-5: randomise it (and alpha/beta) so every block shows in the output.
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if 'layer_scale' in name or 'sim_' in name:
+                param.uniform_(0.5, 1.5)
+    return model.eval()
+
+
+def authors_state(model, paper_era=False):
+    """Our weights under the authors' key names (SPEC A.5) -- what their code would save."""
+    state = {}
+    for key, value in model.state_dict().items():
+        key = key.replace('backbone.norm6.', 'norm.').replace('head.fc.', 'head.')
+        key = key[len('backbone.'):] if key.startswith('backbone.') else key
+        if paper_era and '.mlp.fc' in key and key.endswith('weight'):
+            value = value[:, :, None, None]
+        state[key] = value.clone()
+    if paper_era:
+        state['network.0.0.token_mixer.fea_pos'] = torch.zeros(1, 3, 64, 64)
+    return state
+
+
+def logits(model, inputs):
+    with torch.no_grad():
+        return model(inputs, mode='tensor')
+
+
+@pytest.mark.parametrize('container', ['state_dict', 'state_dict_ema', 'model', None])
+def test_converted_checkpoint_gives_the_source_logits(container):
+    source = coc_classifier()
+    state = authors_state(source)
+    checkpoint = {container: state, 'epoch': 310} if container else state
+    converted, report = convert_coc_checkpoint(checkpoint)
+    target = coc_classifier()
+    target.load_state_dict(converted, strict=True)
+    inputs = torch.randn(2, 3, 64, 64)
+    torch.testing.assert_close(logits(target, inputs), logits(source, inputs), atol=1e-4, rtol=0)
+    assert report.era == 'current' and report.task == 'classification'
+    assert report.container == (container or 'bare dict')
+    assert report.renamed['head.* -> head.fc.*'] == 2
+    assert report.archs == ['tiny', 'tiny2', 'tiny_plain']  # they differ in centers only
+
+
+def test_ema_weights_are_taken_when_asked():
+    raw, ema = authors_state(coc_classifier()), authors_state(coc_classifier())
+    ema['head.bias'] += 1
+    converted, report = convert_coc_checkpoint({'state_dict': raw, 'state_dict_ema': ema},
+                                               prefer_ema=True)
+    assert report.container == 'state_dict_ema'
+    torch.testing.assert_close(converted['head.fc.bias'], ema['head.bias'])
+    with pytest.raises(KeyError, match='no "state_dict_ema"'):
+        convert_coc_checkpoint({'state_dict': raw}, prefer_ema=True)
+
+
+def test_paper_era_checkpoint_is_reshaped_and_says_its_eq1_semantics():
+    source = coc_classifier(legacy_normalizer=True)
+    converted, report = convert_coc_checkpoint({'state_dict': authors_state(source, True)})
+    assert report.era == 'paper-era' and 'mask.sum' in report.eq1_normalizer
+    assert report.dropped == ['network.0.0.token_mixer.fea_pos']
+    assert len(report.reshaped) == 2 * 14  # fc1 + fc2 in each of tiny's 3+4+5+2 blocks
+    target = coc_classifier(legacy_normalizer=True)
+    target.load_state_dict(converted, strict=True)
+    inputs = torch.randn(1, 3, 64, 64)
+    torch.testing.assert_close(logits(target, inputs), logits(source, inputs), atol=1e-4, rtol=0)
+    assert 'legacy_normalizer=True' in str(report)
+
+
+def test_dense_prediction_checkpoint_loads_into_the_four_output_backbone():
+    torch.manual_seed(0)
+    backbone = MODELS.build(dict(type='ContextCluster', arch='tiny', out_indices=(0, 1, 2, 3)))
+    state = {k: v for k, v in backbone.state_dict().items()}
+    converted, report = convert_coc_checkpoint({'model': state})
+    assert report.task == 'dense'
+    prefix = 'backbone.'
+    backbone.load_state_dict({k[len(prefix):]: v for k, v in converted.items()}, strict=True)
+    assert {f'backbone.norm{i}.weight' for i in (0, 2, 4, 6)} <= converted.keys()
+
+
+def test_checkpoint_of_another_model_is_refused():
+    resnet = MODELS.build(dict(type='ResNet', depth=18)).state_dict()
+    with pytest.raises(ValueError, match='not a Context-Cluster checkpoint'):
+        convert_coc_checkpoint({'state_dict': resnet})
+
+
+def test_converted_or_modified_checkpoints_are_refused():
+    ours = coc_classifier().state_dict()
+    with pytest.raises(ValueError, match='needs no conversion'):
+        convert_coc_checkpoint(ours)
+    modified = authors_state(coc_classifier())
+    modified['network.0.0.token_mixer.extra.weight'] = torch.zeros(1)
+    with pytest.raises(ValueError, match='keys no ContextCluster has'):
+        convert_coc_checkpoint(modified)
+
+
+def test_cli_writes_a_checkpoint_and_prints_the_mapping(repo_root, tmp_path):
+    src, dst = tmp_path / 'coc_tiny.pth.tar', tmp_path / 'out' / 'coc_tiny.pth'
+    source = coc_classifier()
+    # What timm's saver (used by the authors) writes, argparse.Namespace included.
+    torch.save({'state_dict': authors_state(source), 'arch': 'coc_tiny',
+                'args': argparse.Namespace(lr=1e-3)}, src)
+    result = subprocess.run(
+        [sys.executable, 'tools/model_converters/coc_to_mmpretrain.py', str(src), str(dst)],
+        cwd=repo_root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert 'norm.* -> backbone.norm6.*' in result.stdout and 'sim-weighted' in result.stdout
+    target = coc_classifier()
+    target.load_state_dict(torch.load(dst, weights_only=True)['state_dict'], strict=True)
+    inputs = torch.randn(1, 3, 64, 64)
+    torch.testing.assert_close(logits(target, inputs), logits(source, inputs), atol=1e-4, rtol=0)
