@@ -1,10 +1,15 @@
 """Top-1/top-5 and many/medium/few-shot accuracy for long-tailed classification."""
+import os.path as osp
 from typing import Optional, Sequence
 
 import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+from mmengine.utils import mkdir_or_exist
 from mmpretrain.registry import METRICS
+
+from .class_size_plot import plot_accuracy_vs_class_size
 
 
 def per_class_accuracy(pred: np.ndarray, target: np.ndarray, num_classes: int) -> np.ndarray:
@@ -13,6 +18,12 @@ def per_class_accuracy(pred: np.ndarray, target: np.ndarray, num_classes: int) -
     total = np.bincount(target, minlength=num_classes)
     with np.errstate(invalid='ignore', divide='ignore'):
         return np.where(total > 0, correct / np.maximum(total, 1), np.nan)
+
+
+def confusion_matrix(pred: np.ndarray, target: np.ndarray, num_classes: int) -> np.ndarray:
+    """Counts ``[C, C]``: row = true class, column = predicted class."""
+    return np.bincount(target * num_classes + pred,
+                       minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
 def shot_groups(class_counts: np.ndarray, many_thr: int = 100, few_thr: int = 20) -> dict:
@@ -32,11 +43,18 @@ class LongTailAccuracy(BaseMetric):
             ``ClassCountsHook`` fills it from the training set before the run.
         topk: the k of top-k accuracies.
         many_thr, few_thr: shot thresholds on the training count.
+        out_dir: where each evaluation writes ``per_class_accuracy.npy`` (%, NaN for a class
+            without test samples), ``confusion_matrix.npy`` (rows: true class, columns:
+            predicted, counts) and ``per_class_accuracy.png`` (accuracy against training
+            count). Default: the run's log dir (``work_dir/<timestamp>``) under a Runner,
+            nothing elsewhere. The files are overwritten: they show the latest evaluation.
+        save_outputs: False writes no file.
     """
     default_prefix = 'lt'
 
     def __init__(self, class_counts: Optional[Sequence[int]] = None, topk=(1, 5),
-                 many_thr: int = 100, few_thr: int = 20, collect_device='cpu', prefix=None):
+                 many_thr: int = 100, few_thr: int = 20, out_dir: Optional[str] = None,
+                 save_outputs: bool = True, collect_device='cpu', prefix=None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         if not 0 <= few_thr <= many_thr:
             raise ValueError(f'LongTailAccuracy needs 0 <= few_thr <= many_thr, got '
@@ -44,6 +62,7 @@ class LongTailAccuracy(BaseMetric):
         self.class_counts = None if class_counts is None else np.asarray(class_counts)
         self.topk = tuple(topk)
         self.many_thr, self.few_thr = many_thr, few_thr
+        self.out_dir, self.save_outputs = out_dir, save_outputs
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
@@ -69,4 +88,23 @@ class LongTailAccuracy(BaseMetric):
             # A group with no (tested) class reports NaN rather than a misleading 0.
             group = class_acc[mask & ~np.isnan(class_acc)]
             metrics[name] = float(group.mean()) if group.size else float('nan')
+        out_dir = self._output_dir()
+        if out_dir is not None:
+            self._save(out_dir, class_acc, confusion_matrix(ranked[:, 0], labels, num_classes))
         return metrics
+
+    def _output_dir(self) -> Optional[str]:
+        if not self.save_outputs:
+            return None
+        if self.out_dir is not None:
+            return self.out_dir
+        # The Runner's logger writes work_dir/<timestamp>/<timestamp>.log: that run's folder.
+        log_file = MMLogger.get_current_instance().log_file
+        return None if log_file is None else osp.dirname(log_file)
+
+    def _save(self, out_dir: str, class_acc: np.ndarray, confusion: np.ndarray) -> None:
+        mkdir_or_exist(out_dir)
+        np.save(osp.join(out_dir, 'per_class_accuracy.npy'), class_acc)
+        np.save(osp.join(out_dir, 'confusion_matrix.npy'), confusion)
+        plot_accuracy_vs_class_size(class_acc, self.class_counts, self.many_thr, self.few_thr,
+                                    osp.join(out_dir, 'per_class_accuracy.png'))
