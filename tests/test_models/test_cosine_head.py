@@ -1,10 +1,11 @@
 import torch
 import torch.nn.functional as F
-from mmpretrain.registry import MODELS
+
+from coc.models.classifiers import CosineClsHead
 
 
 def test_logits_are_cosines_and_ignore_feature_scale():
-    head = MODELS.build(dict(type='CosineClsHead', num_classes=5, in_channels=8))
+    head = CosineClsHead(num_classes=5, in_channels=8)
     head.init_weights()
     feats = torch.randn(3, 8)
     logits = head((feats, ))
