@@ -1,7 +1,8 @@
 """CutMix boxes: mixing ratios, box sizes and positions, and vectorised pasting.
 
 A batch of boxes is an int64 tensor ``[B, 4]`` holding ``(y1, x1, y2, x2)`` per sample,
-half-open (rows ``y1:y2``, columns ``x1:x2``), always inside the image.
+half-open (rows ``y1:y2``, columns ``x1:x2``), always inside the image. Boxes are built on
+the CPU (a few numbers per sample); :func:`paste` moves them to the images' device.
 """
 from typing import Optional, Tuple
 
@@ -33,7 +34,7 @@ def sample_lam(alpha: float, batch_size: int, per_sample: bool,
 def box_size(lam: Tensor, height: int, width: int) -> Tensor:
     """Box height and width ``[B, 2]`` (int64) for ratios ``lam [B]``: each side is
     ``int(side * sqrt(1 - lam))`` of the image side, as in CutMix / CMO."""
-    lam = torch.as_tensor(lam, dtype=torch.float64)
+    lam = torch.as_tensor(lam, dtype=torch.float64).cpu()
     if lam.dim() != 1:
         raise ValueError(f'lam must be a 1-D tensor [B], got shape {tuple(lam.shape)}')
     if ((lam < 0) | (lam > 1)).any():

@@ -117,12 +117,13 @@ class ConfusionPairing(nn.Module):
     def forward(self, bg_feats, fg_feats, bg_labels: Tensor, fg_labels: Tensor) -> PairingResult:
         _check_batches(type(self).__name__, len(bg_labels), len(fg_labels))
         off_diagonal = self.confusion.clone().fill_diagonal_(0)
-        weights = off_diagonal[fg_labels.long()][:, bg_labels.long()]
+        device = off_diagonal.device
+        weights = off_diagonal[fg_labels.long().to(device)][:, bg_labels.long().to(device)]
         if not self.sample:
             weights = (weights == weights.max(dim=1, keepdim=True).values).float()
         # A foreground whose class is never confused with any background's: uniform choice.
         weights = torch.where(weights.sum(1, keepdim=True) > 0, weights, torch.ones_like(weights))
-        return PairingResult(torch.multinomial(weights, 1).squeeze(1))
+        return PairingResult(torch.multinomial(weights, 1).squeeze(1).to(bg_labels.device))
 
 
 @MODELS.register_module()
