@@ -1,0 +1,8 @@
+# CMO + background chosen by a fixed confusion matrix of a CMO model (SPEC B.9 row 3).
+from mmengine.config import read_base
+
+with read_base():
+    from .resnet32_cifar100lt_r100_conf_ce import *
+
+confusion_file = 'work_dirs/resnet32_cifar100lt_r100_cmo/confusion_train.npy'
+model.pairing.update(confusion=confusion_file)

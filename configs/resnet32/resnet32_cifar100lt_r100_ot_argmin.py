@@ -1,0 +1,7 @@
+# CE + OT, foreground k takes argmin_i T[i, k]: the least related background (B.9 row 6).
+from mmengine.config import read_base
+
+with read_base():
+    from .resnet32_cifar100lt_r100_ot_col import *
+
+model.pairing.update(select='argmin')

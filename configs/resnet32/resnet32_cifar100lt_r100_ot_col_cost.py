@@ -1,0 +1,9 @@
+# CE + OT argmax T[:, k] + the transport cost <T, C> as a loss term (the seed's "+cost",
+# B.9 row 7): the extra forward passes keep their graph and the cost trains the features.
+from mmengine.config import read_base
+
+with read_base():
+    from .resnet32_cifar100lt_r100_ot_col import *
+
+model.pairing.update(with_cost=True, cost_grad='autodiff')
+model.update(ot_cost_weight=1.0)
