@@ -109,6 +109,9 @@ class ConfusionPairing(nn.Module):
                                'feeds the running one (build it with confusion=None)')
         if preds.dim() == 2:
             preds = preds.argmax(dim=1)
+        if max(int(preds.max()), int(labels.max())) >= self.num_classes:
+            raise ValueError(f'ConfusionPairing.update got a class index >= num_classes='
+                             f'{self.num_classes}; check num_classes matches the head')
         cells = labels.long() * self.num_classes + preds.long()
         counts = torch.bincount(cells, minlength=self.num_classes**2).to(self.confusion)
         all_reduce(counts)  # in place; a no-op outside distributed training
