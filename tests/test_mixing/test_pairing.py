@@ -61,8 +61,10 @@ def test_confusion_pairing_running_matrix_counts_training_predictions():
     pairing.update(labels(2), labels(1))
     assert pairing.confusion.tolist() == [[0, 1, 1], [0, 1, 1], [0, 0, 0]]
     assert 'confusion' in pairing.state_dict()
-    with pytest.raises(ValueError, match='num_classes=3'):
+    with pytest.raises(ValueError, match='4 logits.*num_classes=3'):
         pairing.update(torch.zeros(2, 4), labels(0, 1))
+    with pytest.raises(ValueError, match='num_classes=3'):
+        pairing.update(labels(0, 3), labels(0, 1))
 
 
 def test_confusion_pairing_rejects_bad_matrix_and_fixed_update():

@@ -108,10 +108,13 @@ class ConfusionPairing(nn.Module):
             raise RuntimeError('ConfusionPairing got a fixed confusion matrix; update() only '
                                'feeds the running one (build it with confusion=None)')
         if preds.dim() == 2:
+            if preds.shape[1] != self.num_classes:
+                raise ValueError(f'ConfusionPairing.update got {preds.shape[1]} logits per sample '
+                                 f'but num_classes={self.num_classes}; set it to the head\'s')
             preds = preds.argmax(dim=1)
         if max(int(preds.max()), int(labels.max())) >= self.num_classes:
             raise ValueError(f'ConfusionPairing.update got a class index >= num_classes='
-                             f'{self.num_classes}; check num_classes matches the head')
+                             f'{self.num_classes}; set num_classes to the head\'s')
         cells = labels.long() * self.num_classes + preds.long()
         counts = torch.bincount(cells, minlength=self.num_classes**2).to(self.confusion)
         all_reduce(counts)  # in place; a no-op outside distributed training
