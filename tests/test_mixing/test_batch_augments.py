@@ -52,6 +52,7 @@ def check_scores_follow_pasted_area(mixed, originals, scores):
          per_sample_lam=False),
     dict(type='SaliencyCutMix', alpha=1.0, mode='sal_corr', mean=MEAN, std=STD),
     dict(type='SaliencyCutMix', alpha=1.0, mode='non_sal_sal', mean=MEAN, std=STD),
+    dict(type=SaliencyCutMix, alpha=0.5, mode='sal_sal', mean=MEAN, std=STD),  # new-style cfg
 ])
 def test_inside_a_real_cls_data_preprocessor(augment):
     torch.manual_seed(0)
