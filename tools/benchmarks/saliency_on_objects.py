@@ -6,6 +6,8 @@ For each COCO image (resized to ``size x size``), the most and least salient poi
 ``coc.mixing.saliency_maps`` (OpenCV's fine-grained static saliency) are checked against the
 union of the image's non-crowd instance boxes; "chance" is the fraction of the image those
 boxes cover, i.e. the hit rate of a uniformly drawn point (CMO's random box centre).
+"near border" is the share of most salient points less than 10% of the side from a border,
+next to the share of all pixels that are (where a uniform point lands).
 Results go to ``<out-dir>/saliency_on_objects_<size>.{json,md}``.
 """
 import argparse
@@ -50,15 +52,21 @@ def object_masks(data, size):
 
 
 def run(args):
-    hits = dict(most_salient=[], least_salient=[], chance=[])
+    hits = dict(most_salient=[], least_salient=[], chance=[], near_border=[])
     for image, mask in object_masks(args.data, args.size):
         rgb = torch.from_numpy(image[..., ::-1].copy()).permute(2, 0, 1)[None].float()
         maps = saliency_maps(rgb)
         for name, mode in (('most_salient', 'max'), ('least_salient', 'min')):
             row, col = extreme_points(maps, mode)[0].tolist()
             hits[name].append(bool(mask[row, col]))
+            if mode == 'max':
+                margin = min(row, col, args.size - 1 - row, args.size - 1 - col)
+                hits['near_border'].append(margin < 0.1 * args.size)
         hits['chance'].append(float(mask.mean()))
+    margins = np.minimum.outer(*(2 * [np.minimum(np.arange(args.size),
+                                                 args.size - 1 - np.arange(args.size))]))
     return dict(images=len(hits['chance']), size=args.size,
+                uniform_near_border=float((margins < 0.1 * args.size).mean()),
                 **{name: float(np.mean(values)) for name, values in hits.items()})
 
 
@@ -72,7 +80,9 @@ def write(result, args):
                 f"{args.size}x{args.size})\n\n| point | on an object box |\n|---|---|\n"
                 f"| most salient (sal_corr centre) | {result['most_salient']:.3f} |\n"
                 f"| least salient | {result['least_salient']:.3f} |\n"
-                f"| uniform (chance = box coverage) | {result['chance']:.3f} |\n")
+                f"| uniform (chance = box coverage) | {result['chance']:.3f} |\n\n"
+                f"Most salient points less than 10% of the side from a border: "
+                f"{result['near_border']:.3f} (uniform: {result['uniform_near_border']:.3f})\n")
     print(result, f'\nwrote {stem}.json and {stem}.md')
 
 
