@@ -1,0 +1,238 @@
+"""Tests of the Context-Cluster backbone: reference equality, any input size, freezing, errors."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+from mmpretrain.registry import MODELS
+
+from coc.models.backbones import BroadcastCluster, Cluster, ContextCluster, to_broadcast_reference
+
+# Every variant, at sizes whose stage maps divide by the folds or do not (72x100: 18x25 at
+# stage 0). Maps stay >= fold x proposal points per side: smaller regions get duplicate
+# centers, whose tie-breaking depends on float rounding in any implementation.
+REFERENCE_CASES = [
+    ('tiny', (72, 100)), ('tiny2', (120, 136)), ('tiny_plain', (64, 96)), ('small', (72, 100)),
+    ('medium', (64, 64)), ('base_dim64', (64, 64)), ('base_dim96', (72, 100))]
+
+
+def _randomize_scalars(model, seed=0):
+    """Layer scales near 1 (the 1e-5 init would hide the token mixer) and non-trivial
+    alpha/beta, so a wrong cluster path cannot pass unnoticed."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if 'layer_scale' in name:
+                param.uniform_(0.5, 1.5, generator=gen)
+            elif 'sim_alpha' in name:
+                param.uniform_(1., 5., generator=gen)
+            elif 'sim_beta' in name:
+                param.uniform_(-1., 1., generator=gen)
+    return model
+
+
+def _assert_close(actual, expected, what, tol=1e-5):
+    """Equal up to ``tol`` relative to the tensor's scale (absolute below 1)."""
+    bound = tol * max(expected.abs().max().item(), 1.)
+    diff = (actual - expected).abs().max().item()
+    assert diff <= bound, f'{what}: max abs diff {diff:.3g} > {bound:.3g}'
+
+
+@pytest.mark.parametrize('arch, size', REFERENCE_CASES)
+def test_values_and_gradients_match_broadcast_reference(arch, size):
+    """fp32 outputs to 1e-5; values and gradients of the whole network in float64 to 1e-10
+    (fp32 gradient rounding through up to 48 blocks reaches ~1e-5 on its own)."""
+    torch.manual_seed(0)
+    model = _randomize_scalars(ContextCluster(arch, out_indices=(0, 1, 2, 3)))
+    model.init_weights()
+    reference = to_broadcast_reference(copy.deepcopy(model))
+    assert sum(isinstance(m, BroadcastCluster) for m in reference.modules()) == sum(
+        model.arch['layers'])
+    x = torch.randn(1, 3, *size)
+    with torch.no_grad():
+        for stage, (out, ref_out) in enumerate(zip(model(x), reference(x))):
+            _assert_close(out, ref_out, f'fp32 stage {stage} output')
+
+    model, reference, x = model.double(), reference.double(), x.double()
+    outs = model(x)
+    weights = [torch.randn_like(out) for out in outs]
+    sum((out * w).sum() for out, w in zip(outs, weights)).backward()
+    ref_outs = reference(x)
+    sum((out * w).sum() for out, w in zip(ref_outs, weights)).backward()
+    for stage, (out, ref_out) in enumerate(zip(outs, ref_outs)):
+        _assert_close(out, ref_out, f'stage {stage} output', tol=1e-10)
+    for (name, param), ref_param in zip(model.named_parameters(), reference.parameters()):
+        _assert_close(param.grad, ref_param.grad, f'gradient of {name}', tol=1e-10)
+    mixer = model.network[0][0].token_mixer
+    assert mixer.sim_alpha.grad.abs() > 0 and mixer.sim_beta.grad.abs() > 0
+
+
+@pytest.mark.parametrize('proposal, fold, size', [
+    (2, 8, (16, 24)),         # divisible, the usual stage-0 setting
+    ((2, 3), (4, 2), (9, 13)),  # non-square proposal and fold, sizes that do not divide
+    (7, 1, (7, 9)),           # overlapping adaptive-pool bins, no partition
+    (4, (2, 1), (8, 8)),      # only one fold > 1: no partition, like the reference
+])
+@pytest.mark.parametrize('legacy_normalizer', [False, True])
+def test_cluster_matches_reference_with_assignment(proposal, fold, size, legacy_normalizer):
+    torch.manual_seed(0)
+    cluster = _randomize_scalars(Cluster(12, heads=3, head_dim=8, proposal=proposal, fold=fold,
+                                         legacy_normalizer=legacy_normalizer))
+    reference = to_broadcast_reference(torch.nn.Sequential(copy.deepcopy(cluster)))[0]
+    x = torch.randn(2, 12, *size, requires_grad=True)
+    x_ref = x.detach().clone().requires_grad_()
+    out, assignment = cluster(x, return_assignment=True)
+    ref_out, ref_assignment = reference(x_ref, return_assignment=True)
+    weight = torch.randn_like(out)
+    (out * weight).sum().backward()
+    (ref_out * weight).sum().backward()
+    _assert_close(out, ref_out, 'output')
+    _assert_close(x.grad, x_ref.grad, 'input gradient')
+    for (name, param), ref_param in zip(cluster.named_parameters(), reference.parameters()):
+        _assert_close(param.grad, ref_param.grad, f'gradient of {name}')
+    assert assignment.dtype == torch.long and assignment.shape == (2, 3, *size)
+    assert torch.equal(assignment, ref_assignment)
+
+
+def test_legacy_normalizer_changes_eq1():
+    torch.manual_seed(0)
+    cluster = _randomize_scalars(Cluster(8, heads=2, head_dim=4, proposal=2, fold=1))
+    legacy = Cluster(8, heads=2, head_dim=4, proposal=2, fold=1, legacy_normalizer=True)
+    legacy.load_state_dict(cluster.state_dict())
+    x = torch.randn(1, 8, 6, 6)
+    assert not torch.allclose(cluster(x), legacy(x), atol=1e-4)
+
+
+@pytest.mark.parametrize('fold, size', [((4, 4), (9, 13)), ((8, 8), (19, 30)), ((2, 3), (7, 10))])
+def test_uneven_regions_are_clustered_each_on_its_own(fold, size):
+    """Sides that do not divide: regions split like numpy.array_split, and each region gives
+    what an unpartitioned Cluster gives on that crop alone."""
+    torch.manual_seed(0)
+    cluster = _randomize_scalars(Cluster(8, heads=2, head_dim=4, proposal=2, fold=fold))
+    alone = Cluster(8, heads=2, head_dim=4, proposal=2, fold=1)
+    alone.load_state_dict(cluster.state_dict())
+    x = torch.randn(2, 8, *size)
+    with torch.no_grad():
+        out, assignment = cluster(x, return_assignment=True)
+        for region, (rows, cols) in enumerate(
+                (r, c) for r in np.array_split(np.arange(size[0]), fold[0])
+                for c in np.array_split(np.arange(size[1]), fold[1])):
+            crop = (slice(None), slice(None), slice(rows[0], rows[-1] + 1),
+                    slice(cols[0], cols[-1] + 1))
+            crop_out, crop_assignment = alone(x[crop], return_assignment=True)
+            _assert_close(out[crop], crop_out, f'region {region}')
+            assert torch.equal(assignment[crop], crop_assignment + region * 4)
+
+
+@pytest.mark.parametrize('size', [(32, 32), (225, 301), (800, 1333)])
+def test_any_input_size(size):
+    model = ContextCluster('tiny', out_indices=(0, 1, 2, 3))
+    x = torch.randn(1, 3, *size)
+    if size[0] > 300:  # forward only: the detection size is for shapes, not gradients
+        with torch.no_grad():
+            outs = model(x)
+    else:
+        outs = model(x)
+        outs[-1].mean().backward()
+        assert model.patch_embed.proj.weight.grad.abs().sum() > 0
+    expected = (size[0] // 4, size[1] // 4)
+    for out, dim in zip(outs, model.arch['embed_dims']):
+        assert out.shape == (1, dim, *expected) and torch.isfinite(out).all()
+        expected = tuple((s + 1) // 2 for s in expected)
+
+
+def test_size_divisor():
+    assert ContextCluster('tiny').size_divisor == 32
+    assert ContextCluster('small').size_divisor == 32
+    assert ContextCluster('tiny2').size_divisor == 56  # folds of 7 at strides 4 and 8
+    assert ContextCluster('tiny_plain').size_divisor == 1
+
+
+@pytest.mark.parametrize('arch, expected', [('tiny', 5.571), ('small', 14.657), ('medium', 29.291)])
+def test_parameter_count_with_1000_class_head(arch, expected):
+    model = MODELS.build(dict(
+        type='ImageClassifier', backbone=dict(type='ContextCluster', arch=arch),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=1000,
+                  in_channels=ContextCluster.arch_settings[arch]['embed_dims'][-1])))
+    assert abs(sum(p.numel() for p in model.parameters()) / 1e6 - expected) <= 0.01
+    assert 'backbone.norm6.weight' in model.state_dict()
+    assert model(torch.randn(2, 3, 32, 32), mode='tensor').shape == (2, 1000)
+
+
+def test_state_dict_keys_follow_the_reference():
+    keys = ContextCluster('tiny', out_indices=(0, 1, 2, 3)).state_dict().keys()
+    for key in ['patch_embed.proj.weight', 'network.0.2.token_mixer.sim_alpha',
+                'network.6.1.token_mixer.f.weight', 'network.4.0.mlp.fc1.weight',
+                'network.2.3.layer_scale_2', 'network.5.proj.weight', 'norm0.weight',
+                'norm6.bias']:
+        assert key in keys, key
+
+
+def test_position_channels():
+    x = ContextCluster.add_positions(torch.zeros(2, 3, 5, 9))
+    assert x.shape == (2, 5, 5, 9)
+    torch.testing.assert_close(x[0, 3, :, 0], torch.linspace(-0.5, 0.5, 5))
+    torch.testing.assert_close(x[1, 4, 0, :], torch.linspace(-0.5, 0.5, 9))
+
+
+def test_drop_path_grows_to_the_rate():
+    model = ContextCluster('small', drop_path_rate=0.3)
+    blocks = [b for stage in model.network[::2] for b in stage]
+    assert isinstance(blocks[0].drop_path, torch.nn.Identity)
+    assert blocks[-1].drop_path.drop_prob == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize('frozen_stages', [0, 2])
+def test_frozen_stages_really_freeze(frozen_stages):
+    model = ContextCluster('tiny', out_indices=(0, 1, 2, 3), frozen_stages=frozen_stages,
+                           drop_path_rate=0.1)
+    model.train()
+    frozen = [model.patch_embed, *model.network[:max(2 * frozen_stages - 1, 0)],
+              *[getattr(model, f'norm{2 * i}') for i in range(frozen_stages)]]
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    sum(out.mean() for out in model(torch.randn(2, 3, 64, 64))).backward()
+    frozen_params = {id(p) for m in frozen for p in m.parameters()}
+    for name, param in model.named_parameters():
+        if id(param) in frozen_params:
+            assert not param.requires_grad and param.grad is None, name
+        else:
+            assert param.requires_grad and param.grad is not None, name
+    assert torch.equal(model.patch_embed.proj.weight, before['patch_embed.proj.weight'])
+    assert all(not m.training for m in frozen)
+    assert all(m.training for m in model.network[max(2 * frozen_stages - 1, 0):])
+
+
+def test_norm_eval_keeps_batch_norm_statistics():
+    model = ContextCluster('tiny', norm_cfg=dict(type='BN'), norm_eval=True)
+    model.train()
+    norm = model.network[0][0].norm1
+    running_mean = norm.running_mean.clone()
+    model(torch.randn(2, 3, 64, 64))
+    assert not norm.training and torch.equal(norm.running_mean, running_mean)
+    assert model.network[0][0].token_mixer.training  # only the norms switch to eval
+    model = ContextCluster('tiny', norm_cfg=dict(type='BN'))
+    model.train()
+    model(torch.randn(2, 3, 64, 64))
+    assert not torch.equal(model.network[0][0].norm1.running_mean, running_mean)
+
+
+@pytest.mark.parametrize('arch, match', [
+    ('huge', "Unknown ContextCluster arch 'huge'"),
+    (dict(ContextCluster.arch_settings['tiny'], heads=[4, 4, 8]), r"arch\['heads'\]"),
+    (dict(ContextCluster.arch_settings['tiny'], fold=[8, 4, 2]), r"arch\['fold'\]"),
+    (dict(ContextCluster.arch_settings['tiny'], proposal=[2, 2, 0, 2]), r"arch\['proposal'\]"),
+    (dict(ContextCluster.arch_settings['tiny'], head_dims=24), r"unknown \['head_dims'\]"),
+])
+def test_bad_arch_is_named(arch, match):
+    with pytest.raises(ValueError, match=match):
+        ContextCluster(arch)
+
+
+def test_bad_settings_and_inputs_are_named():
+    with pytest.raises(ValueError, match='out_indices'):
+        ContextCluster('tiny', out_indices=(4, ))
+    with pytest.raises(ValueError, match='frozen_stages'):
+        ContextCluster('tiny', frozen_stages=5)
+    with pytest.raises(ValueError, match='at least 4x4 pixels'):
+        ContextCluster('tiny')(torch.randn(1, 3, 2, 2))
