@@ -27,6 +27,9 @@ def parse_args(argv=None):
     parser.add_argument('--data', required=True, help='COCO-format folder (train2017/, '
                         'annotations/instances_train2017.json)')
     parser.add_argument('--size', type=int, default=128, help='images are resized to size^2')
+    parser.add_argument('--upsample', type=int, help='compute the saliency on the resized '
+                        'image enlarged to this side, then shrink the map back (a check of '
+                        'whether small images only need more pixels)')
     parser.add_argument('--out-dir', default=osp.join(osp.dirname(__file__), 'results'))
     return parser.parse_args(argv)
 
@@ -54,8 +57,12 @@ def object_masks(data, size):
 def run(args):
     hits = dict(most_salient=[], least_salient=[], chance=[], near_border=[])
     for image, mask in object_masks(args.data, args.size):
+        if args.upsample:
+            image = cv2.resize(image, (args.upsample, args.upsample))
         rgb = torch.from_numpy(image[..., ::-1].copy()).permute(2, 0, 1)[None].float()
         maps = saliency_maps(rgb)
+        if args.upsample:
+            maps = torch.nn.functional.adaptive_avg_pool2d(maps, args.size)
         for name, mode in (('most_salient', 'max'), ('least_salient', 'min')):
             row, col = extreme_points(maps, mode)[0].tolist()
             hits[name].append(bool(mask[row, col]))
@@ -65,19 +72,22 @@ def run(args):
         hits['chance'].append(float(mask.mean()))
     margins = np.minimum.outer(*(2 * [np.minimum(np.arange(args.size),
                                                  args.size - 1 - np.arange(args.size))]))
-    return dict(images=len(hits['chance']), size=args.size,
+    return dict(images=len(hits['chance']), size=args.size, upsample=args.upsample,
                 uniform_near_border=float((margins < 0.1 * args.size).mean()),
                 **{name: float(np.mean(values)) for name, values in hits.items()})
 
 
 def write(result, args):
     os.makedirs(args.out_dir, exist_ok=True)
-    stem = osp.join(args.out_dir, f'saliency_on_objects_{args.size}')
+    stem = osp.join(args.out_dir, f'saliency_on_objects_{args.size}'
+                    + (f'_up{args.upsample}' if args.upsample else ''))
     with open(stem + '.json', 'w') as f:
         json.dump(result, f, indent=2)
     with open(stem + '.md', 'w') as f:
         f.write(f"# Saliency points on COCO objects ({result['images']} images, "
-                f"{args.size}x{args.size})\n\n| point | on an object box |\n|---|---|\n"
+                f"{args.size}x{args.size}"
+                + (f', saliency computed at {args.upsample}x{args.upsample}' if args.upsample else '')
+                + ")\n\n| point | on an object box |\n|---|---|\n"
                 f"| most salient (sal_corr centre) | {result['most_salient']:.3f} |\n"
                 f"| least salient | {result['least_salient']:.3f} |\n"
                 f"| uniform (chance = box coverage) | {result['chance']:.3f} |\n\n"
