@@ -1,0 +1,110 @@
+"""Transfer of a classifier checkpoint's backbone into a dense-prediction backbone, with a report.
+
+MMEngine's ``Pretrained`` initialiser drops the keys outside ``prefix`` without a word and only
+warns about tensors whose shapes differ, so a checkpoint of another architecture silently
+leaves a detector with a half-random backbone. This loader refuses such a file, and logs what
+it loaded, which checkpoint keys it skipped (the classifier's neck and head) and which backbone
+tensors keep their fresh initialisation (the output norms a classifier does not have).
+"""
+import re
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import torch
+from mmengine.logging import print_log
+from mmengine.runner.checkpoint import CheckpointLoader
+from torch import nn
+
+from coc.engine.checkpoint import CheckpointError
+from .context_cluster_convert import unwrap_state_dict
+
+# Dense-prediction outputs get one norm each (``norm0``, ``norm2``, ...); a classifier only
+# trained the last one, so the others legitimately start fresh.
+OUTPUT_NORM = re.compile(r'^norm\d+\.')
+
+
+@dataclass
+class BackboneTransfer:
+    """What :func:`load_backbone_weights` copied, skipped and left initialised."""
+    checkpoint: str
+    prefix: Optional[str]
+    loaded: List[str] = field(default_factory=list)
+    skipped: List[str] = field(default_factory=list)
+    fresh: List[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f'loaded {len(self.loaded)} backbone tensors from {self.checkpoint}'
+                 + (f' (keys under {self.prefix!r})' if self.prefix else '')]
+        if self.skipped:
+            lines.append(f'skipped {len(self.skipped)} checkpoint keys outside the backbone: '
+                         + ', '.join(self.skipped))
+        if self.fresh:
+            lines.append(f'kept the fresh initialisation of {len(self.fresh)} tensors the '
+                         'checkpoint does not have: ' + ', '.join(self.fresh))
+        return '\n'.join(lines)
+
+
+def _state_dict_of(checkpoint, filename: str) -> dict:
+    state = unwrap_state_dict(checkpoint)[0] if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+        raise CheckpointError(f'{filename} holds no state_dict of tensors')
+    return state
+
+
+def _split_prefix(state: dict, prefix: Optional[str], filename: str):
+    """The tensors under ``prefix`` (prefix removed) and the names of all other keys."""
+    if not prefix:
+        return dict(state), []
+    prefix = prefix if prefix.endswith('.') else prefix + '.'
+    inside = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    if not inside:
+        tops = sorted({k.split('.')[0] for k in state})
+        hint = (" It looks like the authors' Context-Cluster format: convert it first with "
+                'tools/model_converters/coc_to_mmpretrain.py.' if 'network' in tops else '')
+        raise CheckpointError(f'{filename} has no keys under {prefix!r} (its keys start with '
+                              f'{", ".join(tops[:8])}). Set init_cfg.prefix to the part that '
+                              f'holds the backbone.{hint}')
+    return inside, sorted(k for k in state if not k.startswith(prefix))
+
+
+def load_backbone_weights(backbone: nn.Module, filename: str,
+                          prefix: Optional[str] = 'backbone.') -> BackboneTransfer:
+    """Copy the backbone tensors of ``filename`` into ``backbone``; refuse a foreign architecture.
+
+    Every tensor of ``backbone`` must come from the checkpoint with the same shape, except the
+    output norms (``norm<i>.*``) a classifier lacks; every checkpoint tensor under ``prefix``
+    must exist in ``backbone``. Keys outside ``prefix`` are skipped and reported.
+    """
+    # Any scheme MMEngine knows (local files go through coc's safe torch.load).
+    checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
+    state = _state_dict_of(checkpoint, filename)
+    inside, skipped = _split_prefix(state, prefix, filename)
+    own = backbone.state_dict()
+    # in the model's (and the file's) order, so that examples start at the stem
+    unknown = [k for k in inside if k not in own]
+    absent = [k for k in own if k not in inside]
+    required = [k for k in absent if not OUTPUT_NORM.match(k)]
+    mismatched = [f'{k}: {list(inside[k].shape)} in the file, {list(v.shape)} here'
+                  for k, v in own.items() if k in inside and inside[k].shape != v.shape]
+    name = type(backbone).__name__
+    if len(unknown) == len(inside):
+        raise CheckpointError(
+            f'{filename} holds another model (e.g. {unknown[:3]}), none of whose tensors '
+            f'this {name} has. Use a checkpoint of a {name} classifier (the authors\' '
+            'checkpoints need tools/model_converters/coc_to_mmpretrain.py first).')
+    if unknown or required or mismatched:
+        problems = [f'{len(mismatched)} tensors of another shape (e.g. {mismatched[:2]})'] \
+            if mismatched else []
+        problems += [f'{len(unknown)} keys this backbone does not have (e.g. {unknown[:3]})'
+                     ] if unknown else []
+        problems += [f'{len(required)} backbone keys missing (e.g. {required[:3]})'
+                     ] if required else []
+        raise CheckpointError(
+            f'{filename} is not a checkpoint of this {name} '
+            f'({"; ".join(problems)}). It comes from another architecture: set the backbone\'s '
+            'arch to the one the checkpoint was trained with, or use a checkpoint of this arch.')
+    backbone.load_state_dict(inside, strict=False)
+    report = BackboneTransfer(filename, prefix, loaded=list(inside), skipped=skipped,
+                              fresh=absent)
+    print_log(str(report), logger='current')
+    return report
