@@ -1,0 +1,12 @@
+# RetinaNet 1x on COCO with Context-Cluster-Medium (no reference result).
+from mmengine.config import read_base
+
+with read_base():
+    from ._base_.datasets.coco_detection import *  # noqa: F401,F403
+    from ._base_.default_runtime import *  # noqa: F401,F403
+    from ._base_.models.retinanet_coc_fpn import *  # noqa: F401,F403
+    from ._base_.schedules.adamw_1x import *  # noqa: F401,F403
+
+model.backbone.arch = 'medium'
+model.backbone.init_cfg = dict(
+    type='Pretrained', checkpoint='checkpoints/coc-medium_in1k.pth', prefix='backbone.')

@@ -1,0 +1,104 @@
+"""A CoC classifier's checkpoint initialises a detector's backbone, and only a CoC one does."""
+from pathlib import Path
+
+import pytest
+import torch
+from mmdet.registry import MODELS as DET_MODELS
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS as CLS_MODELS
+
+import coc  # noqa: F401  (safe checkpoint loading)
+from coc.engine import CheckpointError
+from coc.models.backbones import ContextCluster
+from coc.models.backbones.backbone_transfer import load_backbone_weights
+
+CONFIG = Path(__file__).resolve().parents[2] / 'configs/mmdet/mask-rcnn_coc-t_fpn_1x_coco.py'
+
+
+def save_classifier(path, arch='tiny'):
+    """A CoC ImageNet-style classifier (backbone, pooling, linear head) saved as MMEngine does."""
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        classifier = CLS_MODELS.build(dict(
+            type='ImageClassifier', backbone=dict(type=ContextCluster, arch=arch),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=10,
+                      in_channels=ContextCluster.arch_settings[arch]['embed_dims'][-1])))
+    classifier.init_weights()
+    torch.save({'meta': {}, 'state_dict': classifier.state_dict()}, path)
+    return classifier
+
+
+def build_detector(init_cfg):
+    cfg = Config.fromfile(CONFIG)
+    cfg.model.backbone.init_cfg = init_cfg
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        return DET_MODELS.build(cfg.model)
+
+
+def test_pretrained_init_cfg_moves_every_backbone_tensor_into_the_detector(tmp_path):
+    classifier = save_classifier(tmp_path / 'coc-tiny.pth')
+    detector = build_detector(dict(type='Pretrained', checkpoint=str(tmp_path / 'coc-tiny.pth'),
+                                   prefix='backbone.'))
+    detector.init_weights()
+    trained, loaded = classifier.backbone.state_dict(), detector.backbone.state_dict()
+    assert len(trained) > 100
+    for key, tensor in trained.items():
+        assert torch.equal(loaded[key], tensor), key
+
+
+def test_transfer_reports_skipped_head_and_fresh_output_norms(tmp_path):
+    save_classifier(tmp_path / 'coc-tiny.pth')
+    backbone = ContextCluster(arch='tiny', out_indices=(0, 1, 2, 3))
+    fresh_norm = backbone.norm0.weight.clone()
+    logger = MMLogger.get_instance('backbone_transfer_test', log_file=str(tmp_path / 'log.txt'))
+    report = load_backbone_weights(backbone, str(tmp_path / 'coc-tiny.pth'))
+
+    assert report.skipped == ['head.fc.bias', 'head.fc.weight']
+    # a classifier trained only the last stage's norm; the other outputs' norms start fresh
+    assert report.fresh == ['norm0.weight', 'norm0.bias', 'norm2.weight', 'norm2.bias',
+                            'norm4.weight', 'norm4.bias']
+    assert torch.equal(backbone.norm0.weight, fresh_norm)
+    assert 'norm6.weight' in report.loaded
+    for handler in logger.handlers:
+        handler.flush()
+    log = (tmp_path / 'log.txt').read_text()
+    assert 'skipped 2 checkpoint keys outside the backbone: head.fc.bias, head.fc.weight' in log
+
+
+def test_checkpoint_of_another_coc_arch_is_refused(tmp_path):
+    save_classifier(tmp_path / 'coc-small.pth', arch='small')
+    backbone = ContextCluster(arch='tiny', out_indices=(0, 1, 2, 3))
+    before = backbone.patch_embed.proj.weight.clone()
+    with pytest.raises(CheckpointError, match=r'not a checkpoint of this ContextCluster .*'
+                       r'patch_embed\.proj\.weight: \[64, 5, 4, 4\] in the file, \[32, 5, 4, 4\] here.*'
+                       r'another '
+                       r'architecture: set the backbone\'s arch'):
+        load_backbone_weights(backbone, str(tmp_path / 'coc-small.pth'))
+    assert torch.equal(backbone.patch_embed.proj.weight, before)  # nothing half-loaded
+
+
+def test_checkpoint_of_another_model_is_refused(tmp_path):
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        resnet = CLS_MODELS.build(dict(type='ImageClassifier',
+                                       backbone=dict(type='ResNet', depth=18)))
+    torch.save({'state_dict': resnet.state_dict()}, tmp_path / 'resnet18.pth')
+    with pytest.raises(CheckpointError, match=r"holds another model \(e\.g\. \['conv1\.weight'.*"
+                                              r"Use a checkpoint of a ContextCluster classifier"):
+        load_backbone_weights(ContextCluster(arch='tiny'), str(tmp_path / 'resnet18.pth'))
+
+
+def test_unconverted_authors_checkpoint_points_to_the_converter(tmp_path):
+    authors = {'patch_embed.proj.weight': torch.zeros(32, 5, 4, 4),
+               'network.0.0.token_mixer.sim_alpha': torch.ones(1),
+               'head.weight': torch.zeros(1000, 320)}
+    torch.save({'model': authors, 'epoch': 300}, tmp_path / 'coc_tiny.pth.tar')
+    with pytest.raises(CheckpointError, match=r"no keys under 'backbone\.'.*coc_to_mmpretrain"):
+        load_backbone_weights(ContextCluster(arch='tiny'), str(tmp_path / 'coc_tiny.pth.tar'))
+
+
+def test_file_without_tensors_is_refused(tmp_path):
+    torch.save({'state_dict': {'step': 3}}, tmp_path / 'not_weights.pth')
+    with pytest.raises(CheckpointError, match='holds no state_dict of tensors'):
+        load_backbone_weights(ContextCluster(arch='tiny'), str(tmp_path / 'not_weights.pth'))
