@@ -28,22 +28,26 @@ train_pipeline = [
 ]
 test_pipeline = [dict(type=LoadImageFromFile), dict(type=PackInputs)]
 
-source = dict(type=CustomDataset, data_root=data_root, data_prefix='train', with_label=True)
-
 train_dataloader = dict(
     batch_size=128,
     num_workers=2,
-    dataset=dict(type=LongTailDataset, dataset=dict(**source, pipeline=train_pipeline),
-                 imbalance_ratio=50, class_order='count', holdout_per_class=holdout_per_class,
-                 split='train'),
+    dataset=dict(
+        type=LongTailDataset,
+        dataset=dict(type=CustomDataset, data_root=data_root, data_prefix='train',
+                     pipeline=train_pipeline),
+        imbalance_ratio=50, class_order='count', holdout_per_class=holdout_per_class,
+        split='train'),
     sampler=dict(type=DefaultSampler, shuffle=True),
 )
 val_dataloader = dict(
     batch_size=100,
     num_workers=2,
-    dataset=dict(type=LongTailDataset, dataset=dict(**source, pipeline=test_pipeline),
-                 imbalance_ratio=50, class_order='count', holdout_per_class=holdout_per_class,
-                 split='holdout'),
+    dataset=dict(
+        type=LongTailDataset,
+        dataset=dict(type=CustomDataset, data_root=data_root, data_prefix='train',
+                     pipeline=test_pipeline),
+        imbalance_ratio=50, class_order='count', holdout_per_class=holdout_per_class,
+        split='holdout'),
     sampler=dict(type=DefaultSampler, shuffle=False),
 )
 test_dataloader = val_dataloader
