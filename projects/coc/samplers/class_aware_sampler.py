@@ -160,9 +160,11 @@ class ClassAwareSampler(Sampler):
         rounds = math.ceil(self.num_samples / len(present))
         classes = np.concatenate([rng.permutation(present) for _ in range(rounds)])
         classes = classes[:self.num_samples]
+        # Slots of each class in draw order, without one pass over the draw per class.
+        slots_by_class = np.split(np.argsort(classes, kind='stable'),
+                                  np.cumsum(np.bincount(classes)[present])[:-1])
         out = np.empty(self.num_samples, dtype=np.int64)
-        for k in present:
-            slots = np.flatnonzero(classes == k)
+        for k, slots in zip(present, slots_by_class):
             n_k = self.class_counts[k]
             order = np.concatenate([rng.permutation(n_k)
                                     for _ in range(math.ceil(len(slots) / n_k))])
