@@ -1,5 +1,5 @@
 # RetinaNet 1x on COCO with Context-Cluster-Small (no reference result: the authors' code
-# needed an environment variable for RetinaNet's start_level=1; here it is plain FPN config).
+# needed an environment variable for RetinaNet; here it is the backbone's out_indices).
 from mmengine.config import read_base
 
 with read_base():

@@ -8,6 +8,6 @@ with read_base():
     from ._base_.schedules.adamw_1x import *  # noqa: F401,F403
 
 model.backbone.arch = 'tiny'
-model.neck.in_channels = [32, 64, 196, 320]
+model.neck.in_channels = [64, 196, 320]
 model.backbone.init_cfg = dict(
     type='Pretrained', checkpoint='checkpoints/coc-tiny_in1k.pth', prefix='backbone.')

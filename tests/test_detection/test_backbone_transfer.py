@@ -67,6 +67,18 @@ def test_transfer_reports_skipped_head_and_fresh_output_norms(tmp_path):
     assert 'skipped 2 checkpoint keys outside the backbone: head.fc.bias, head.fc.weight' in log
 
 
+def test_dense_checkpoint_loads_into_a_backbone_with_fewer_outputs(tmp_path):
+    """The authors' detection checkpoints have all four output norms; RetinaNet uses three."""
+    dense = ContextCluster(arch='tiny', out_indices=(0, 1, 2, 3))
+    torch.save({f'backbone.{k}': v for k, v in dense.state_dict().items()},
+               tmp_path / 'dense.pth')
+    backbone = ContextCluster(arch='tiny', out_indices=(1, 2, 3))
+    report = load_backbone_weights(backbone, str(tmp_path / 'dense.pth'))
+    assert report.skipped == ['backbone.norm0.weight', 'backbone.norm0.bias']
+    assert report.fresh == []
+    assert torch.equal(backbone.norm2.weight, dense.norm2.weight)
+
+
 def test_checkpoint_of_another_coc_arch_is_refused(tmp_path):
     save_classifier(tmp_path / 'coc-small.pth', arch='small')
     backbone = ContextCluster(arch='tiny', out_indices=(0, 1, 2, 3))

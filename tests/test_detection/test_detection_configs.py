@@ -47,9 +47,9 @@ def predict(detector, height, width):
     return results[0], maps
 
 
-def check_prediction(result, maps, height, width, padded):
+def check_prediction(result, maps, height, width, padded, out_indices):
     assert [tuple(m.shape[-2:]) for m in maps] == [
-        (padded[0] // s, padded[1] // s) for s in (4, 8, 16, 32)]
+        (padded[0] // 4 // 2**i, padded[1] // 4 // 2**i) for i in out_indices]
     boxes = result.pred_instances.bboxes
     assert torch.isfinite(boxes).all()
     # predictions come back in the input image's frame, not the padded one
@@ -60,20 +60,35 @@ def check_prediction(result, maps, height, width, padded):
 def test_fpn_takes_the_arch_channels_and_the_pad_fits_its_folds(name):
     cfg = load_config(name)
     backbone = ContextCluster(**{k: v for k, v in cfg.model.backbone.items() if k != 'type'})
-    assert cfg.model.neck.in_channels == backbone.arch['embed_dims']
+    assert cfg.model.neck.in_channels == [backbone.arch['embed_dims'][i]
+                                          for i in backbone.out_indices]
     assert cfg.model.data_preprocessor.pad_size_divisor % backbone.size_divisor == 0
 
 
 @pytest.mark.parametrize('name', CONFIGS)
 def test_every_detector_predicts_at_an_odd_size(name):
-    result, maps = predict(build_detector(load_config(name)), 97, 131)
-    check_prediction(result, maps, 97, 131, padded=(128, 160))
+    cfg = load_config(name)
+    result, maps = predict(build_detector(cfg), 97, 131)
+    check_prediction(result, maps, 97, 131, (128, 160), cfg.model.backbone.out_indices)
 
 
 @pytest.mark.parametrize('name, height, width, padded', COCO_SIZE_CASES)
 def test_detector_predicts_at_coco_sizes(name, height, width, padded):
-    result, maps = predict(build_detector(load_config(name)), height, width)
-    check_prediction(result, maps, height, width, padded)
+    cfg = load_config(name)
+    result, maps = predict(build_detector(cfg), height, width)
+    check_prediction(result, maps, height, width, padded, cfg.model.backbone.out_indices)
+
+
+@pytest.mark.parametrize('name', TINY)
+def test_every_parameter_gets_a_gradient(name):
+    """DDP refuses parameters that do not reach the loss (e.g. a norm of an unused output)."""
+    detector = build_detector(load_config(name)).train()
+    packed = demo_mm_inputs(2, [(3, 97, 131), (3, 120, 90)], num_items=[2, 3], num_classes=80,
+                            with_mask=True)
+    losses = detector(**detector.data_preprocessor(packed, True), mode='loss')
+    detector.parse_losses(losses)[0].backward()
+    assert [n for n, p in detector.named_parameters() if p.requires_grad and p.grad is None] \
+        == []
 
 
 def test_unpadded_odd_size_uses_the_backbones_own_region_split(repo_root):

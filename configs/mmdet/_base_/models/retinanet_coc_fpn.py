@@ -1,6 +1,8 @@
-# RetinaNet with a Context-Cluster-Small backbone: FPN starts at stride 8 (start_level=1) and
-# adds P6/P7 on the stride-32 map, as MMDetection's R-50 RetinaNet. The backbone keeps its
-# four outputs, so no backbone change is needed for start_level=1.
+# RetinaNet with a Context-Cluster-Small backbone: P3-P5 from the stride-8/16/32 maps plus
+# P6/P7 convolved from the stride-32 map, as MMDetection's R-50 RetinaNet (start_level=1).
+# The backbone returns only those three maps (out_indices=(1, 2, 3)): an unused stride-4 output
+# norm would be a parameter without gradient, which DDP refuses (the reason for the authors'
+# FORK_LAST3 environment variable).
 from coc.models.backbones import ContextCluster
 from mmcv.ops import nms
 from mmdet.models.data_preprocessors import DetDataPreprocessor
@@ -24,13 +26,12 @@ model = dict(
         # every region partition is then even, exactly the reference's.
         pad_size_divisor=32),
     # A config picks the arch and its ImageNet checkpoint (init_cfg); FPN's in_channels are
-    # the arch's embed_dims.
-    backbone=dict(type=ContextCluster, arch='small', out_indices=(0, 1, 2, 3)),
+    # the arch's embed_dims of stages 1-3.
+    backbone=dict(type=ContextCluster, arch='small', out_indices=(1, 2, 3)),
     neck=dict(
         type=FPN,
-        in_channels=[64, 128, 320, 512],
+        in_channels=[128, 320, 512],
         out_channels=256,
-        start_level=1,
         add_extra_convs='on_input',
         num_outs=5),
     bbox_head=dict(

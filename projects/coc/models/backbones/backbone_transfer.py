@@ -3,8 +3,9 @@
 MMEngine's ``Pretrained`` initialiser drops the keys outside ``prefix`` without a word and only
 warns about tensors whose shapes differ, so a checkpoint of another architecture silently
 leaves a detector with a half-random backbone. This loader refuses such a file, and logs what
-it loaded, which checkpoint keys it skipped (the classifier's neck and head) and which backbone
-tensors keep their fresh initialisation (the output norms a classifier does not have).
+it loaded, which checkpoint keys it skipped (the classifier's neck and head, norms of outputs
+this backbone does not return) and which backbone tensors keep their fresh initialisation
+(the output norms a classifier does not have).
 """
 import re
 from dataclasses import dataclass, field
@@ -73,7 +74,8 @@ def load_backbone_weights(backbone: nn.Module, filename: str,
 
     Every tensor of ``backbone`` must come from the checkpoint with the same shape, except the
     output norms (``norm<i>.*``) a classifier lacks; every checkpoint tensor under ``prefix``
-    must exist in ``backbone``. Keys outside ``prefix`` are skipped and reported.
+    must exist in ``backbone``, except output norms of stages it does not return. Keys outside
+    ``prefix`` are skipped and reported.
     """
     # Any scheme MMEngine knows (local files go through coc's safe torch.load).
     checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
@@ -82,6 +84,8 @@ def load_backbone_weights(backbone: nn.Module, filename: str,
     own = backbone.state_dict()
     # in the model's (and the file's) order, so that examples start at the stem
     unknown = [k for k in inside if k not in own]
+    # e.g. a dense-prediction checkpoint's stride-4 norm in a RetinaNet backbone without it
+    unused_norms = [k for k in unknown if OUTPUT_NORM.match(k)]
     absent = [k for k in own if k not in inside]
     required = [k for k in absent if not OUTPUT_NORM.match(k)]
     mismatched = [f'{k}: {list(inside[k].shape)} in the file, {list(v.shape)} here'
@@ -92,6 +96,7 @@ def load_backbone_weights(backbone: nn.Module, filename: str,
             f'{filename} holds another model (e.g. {unknown[:3]}), none of whose tensors '
             f'this {name} has. Use a checkpoint of a {name} classifier (the authors\' '
             'checkpoints need tools/model_converters/coc_to_mmpretrain.py first).')
+    unknown = [k for k in unknown if k not in unused_norms]
     if unknown or required or mismatched:
         problems = [f'{len(mismatched)} tensors of another shape (e.g. {mismatched[:2]})'] \
             if mismatched else []
@@ -103,8 +108,11 @@ def load_backbone_weights(backbone: nn.Module, filename: str,
             f'{filename} is not a checkpoint of this {name} '
             f'({"; ".join(problems)}). It comes from another architecture: set the backbone\'s '
             'arch to the one the checkpoint was trained with, or use a checkpoint of this arch.')
+    for key in unused_norms:
+        del inside[key]
     backbone.load_state_dict(inside, strict=False)
-    report = BackboneTransfer(filename, prefix, loaded=list(inside), skipped=skipped,
+    report = BackboneTransfer(filename, prefix, loaded=list(inside),
+                              skipped=skipped + [(prefix or '') + k for k in unused_norms],
                               fresh=absent)
     print_log(str(report), logger='current')
     return report
