@@ -3,6 +3,7 @@ from .align_mixup import align_mix
 from .batch_augments import PlacedCutMix, SaliencyCutMix
 from .boxes import boxes_at, paste, random_boxes, sample_lam
 from .optimal_transport import cosine_cost, sinkhorn_plan
+from .otmix import OTmixPairing
 from .pairing import (ConfusionPairing, CostMatrixPairing, OTPairing, PairingResult,
                       RandomPairing)
 from .placement import PredictedBox, RandomBox, SaliencyBox
@@ -10,5 +11,6 @@ from .placement import PredictedBox, RandomBox, SaliencyBox
 __all__ = [
     'sample_lam', 'boxes_at', 'random_boxes', 'paste', 'cosine_cost', 'sinkhorn_plan',
     'PairingResult', 'RandomPairing', 'ConfusionPairing', 'CostMatrixPairing', 'OTPairing',
+    'OTmixPairing',
     'RandomBox', 'SaliencyBox', 'PredictedBox', 'align_mix', 'PlacedCutMix', 'SaliencyCutMix'
 ]
