@@ -22,6 +22,7 @@ from mmengine.config import Config, DictAction
 from mmpretrain.registry import MODELS
 
 import coc  # noqa: F401  (registers coc's modules)
+from coc.engine.config_options import merge_cfg_options
 
 
 def parse_args(argv=None):
@@ -48,8 +49,7 @@ def build_model(config: str, cfg_options=None) -> torch.nn.Module:
         raise FileNotFoundError(f'config file {config} does not exist; pass the path of a '
                                 'config, e.g. configs/coc/coc_tiny_in1k.py')
     cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    merge_cfg_options(cfg, cfg_options)
     model = MODELS.build(cfg.model)
     model.eval()
     return model

@@ -4,9 +4,10 @@
     python tools/benchmarks/coc_speed.py --device cuda --batch-size 128
 
 Two parts, each forward + backward: ``model`` = ImageClassifier(ContextCluster) with a
-1000-class head and cross-entropy (the acceptance setting), ``cluster`` = the first Cluster
-of stage 0 alone on the map it sees (the largest ``[B', M, N, D]`` broadcast), which
-isolates the operation the two implementations differ in. Each (part, implementation) runs
+1000-class head and cross-entropy (the acceptance setting); ``clusters`` = every Cluster of
+that network alone, one after the other, each on the map it sees in the model: the only
+operation the two implementations differ in. Its time over the model's is the share of a
+training step that a faster Cluster can save. Each (part, implementation) runs
 in its own fresh process, alternating ours / reference for ``--rounds`` rounds, so that a
 machine shared with other work loads both alike: compare the *ratios*.
 
@@ -32,7 +33,7 @@ import sys
 import time
 
 IMPLEMENTATIONS = ('coc', 'reference')
-PARTS = ('model', 'cluster')
+PARTS = ('model', 'clusters')
 
 
 def parse_args(argv=None):
@@ -81,12 +82,25 @@ def training_step(args, model):
     if part == 'model':
         labels = torch.randint(0, 1000, (args.batch_size, ), device=args.device)
         return lambda: F.cross_entropy(model(inputs, mode='tensor'), labels).backward()
-    backbone = model.backbone
+    inputs_of = record_cluster_inputs(model, inputs)
+    return lambda: [cluster(x).sum().backward() for cluster, x in inputs_of.items()]
+
+
+def record_cluster_inputs(model, inputs):
+    """The input every Cluster of ``model`` sees for ``inputs`` (leaf tensors with grad)."""
+    import torch
+    from coc.models.backbones import Cluster
+    inputs_of = {}
+
+    def record(module, args):
+        inputs_of[module] = args[0].detach().requires_grad_()
+
+    hooks = [m.register_forward_pre_hook(record) for m in model.modules() if isinstance(m, Cluster)]
     with torch.no_grad():
-        points = backbone.patch_embed(backbone.add_positions(inputs))
-    points.requires_grad_()
-    cluster = backbone.network[0][0].token_mixer
-    return lambda: cluster(points).sum().backward()
+        model(inputs, mode='tensor')
+    for hook in hooks:
+        hook.remove()
+    return inputs_of
 
 
 def worker(args):
@@ -171,7 +185,10 @@ def summarise(args, runs, threads):
     parts = {part: summarise_part(args, runs[part]) for part in PARTS}
     model = parts['model']
     clock = 'cpu' if args.device == 'cpu' and threads == 1 else 'wall'
-    return dict(
+    key = f'images_per_{clock}_s'
+    share = {name: model['results'][name][key] / parts['clusters']['results'][name][key]
+             for name in IMPLEMENTATIONS}
+    return dict(cluster_share=share,
         setting=dict(arch=args.arch, shape=args.shape, batch_size=args.batch_size,
                      steps=args.steps, warmup=args.warmup, rounds=args.rounds,
                      device=args.device, threads=threads, judged_on=clock,
@@ -188,7 +205,7 @@ def markdown(report):
              f"{s['device']} ({s['threads']} threads)", '',
              '| part | implementation | images/s (wall) | images/s (CPU time) | '
              'peak memory (MiB) |', '|---|---|---|---|---|']
-    for part, label in (('model', 'whole model'), ('cluster', 'stage-0 Cluster alone')):
+    for part, label in (('model', 'whole model'), ('clusters', 'all Clusters alone')):
         for name, impl in (('coc', 'coc Cluster (bmm)'), ('reference', 'broadcast reference')):
             r = report['parts'][part]['results'][name]
             lines.append(f"| {label} | {impl} | {r['images_per_wall_s']:.2f} | "
@@ -198,6 +215,11 @@ def markdown(report):
         p = report['parts'][part]
         lines.append(f"- {part}: speed-up {p['speedup_wall']:.2f}x wall, {p['speedup_cpu']:.2f}x "
                      f"CPU time; peak memory ratio {p['memory_ratio']:.2f}")
+    for name in IMPLEMENTATIONS:
+        lines.append(f"- share of a training step spent in the Clusters ({name}, "
+                     f"{s['judged_on']} time): {100 * report['cluster_share'][name]:.0f}%")
+    lines.append(f"- so even a free Cluster would speed the reference's step up at most "
+                 f"{1 / (1 - report['cluster_share']['reference']):.2f}x")
     lines += ['', f"Target on the whole model (speed-up >= 2x by {s['judged_on']} time, memory "
                   f"ratio <= 0.5): {'met' if report['meets_target'] else 'NOT met'}.", '',
               f"{s['rounds']} alternating processes per part and implementation, {s['steps']} "

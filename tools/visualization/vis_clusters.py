@@ -18,6 +18,7 @@ from mmengine.runner import load_checkpoint
 from mmpretrain.registry import MODELS
 
 import coc  # noqa: F401  (registers coc's modules, safe checkpoint loading)
+from coc.engine.config_options import merge_cfg_options
 from coc.visualization.cluster_maps import (cluster_assignment, preprocess, render_cluster_map,
                                             tile)
 
@@ -44,8 +45,7 @@ def build_model(config: str, checkpoint: str, cfg_options=None):
         if not osp.isfile(path):
             raise FileNotFoundError(f'{what} file {path} does not exist')
     cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    merge_cfg_options(cfg, cfg_options)
     model = MODELS.build(cfg.model)
     # strict: a checkpoint of another variant must fail here, not draw random clusters.
     load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
