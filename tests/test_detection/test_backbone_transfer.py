@@ -84,9 +84,8 @@ def test_checkpoint_of_another_coc_arch_is_refused(tmp_path):
     backbone = ContextCluster(arch='tiny', out_indices=(0, 1, 2, 3))
     before = backbone.patch_embed.proj.weight.clone()
     with pytest.raises(CheckpointError, match=r'not a checkpoint of this ContextCluster .*'
-                       r'patch_embed\.proj\.weight: \[64, 5, 4, 4\] in the file, \[32, 5, 4, 4\] here.*'
-                       r'another '
-                       r'architecture: set the backbone\'s arch'):
+                       r'patch_embed\.proj\.weight: \[64, 5, 4, 4\] in the file, '
+                       r'\[32, 5, 4, 4\] here.*another architecture: set the backbone\'s arch'):
         load_backbone_weights(backbone, str(tmp_path / 'coc-small.pth'))
     assert torch.equal(backbone.patch_embed.proj.weight, before)  # nothing half-loaded
 
