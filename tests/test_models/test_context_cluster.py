@@ -1,12 +1,17 @@
 """Tests of the Context-Cluster backbone: reference equality, any input size, freezing, errors."""
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
+from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmpretrain.registry import MODELS
 
 from coc.models.backbones import BroadcastCluster, Cluster, ContextCluster, to_broadcast_reference
+
+REPO = Path(__file__).resolve().parents[2]
 
 # Every variant, at sizes whose stage maps divide by the folds or do not (72x100: 18x25 at
 # stage 0). Maps stay >= fold x proposal points per side: smaller regions get duplicate
@@ -236,3 +241,20 @@ def test_bad_settings_and_inputs_are_named():
         ContextCluster('tiny', frozen_stages=5)
     with pytest.raises(ValueError, match='at least 4x4 pixels'):
         ContextCluster('tiny')(torch.randn(1, 3, 2, 2))
+
+
+@pytest.mark.parametrize('config', sorted(p.name for p in (REPO / 'configs' / 'coc').glob('*.py')))
+def test_config_builds_model_and_optimizer(config):
+    cfg = Config.fromfile(REPO / 'configs' / 'coc' / config)
+    model = MODELS.build(cfg.model)
+    num_classes = cfg.model.head.num_classes
+    assert model(torch.randn(1, 3, 32, 32), mode='tensor').shape == (1, num_classes)
+    optim_cfg = copy.deepcopy(cfg.optim_wrapper)
+    optim_cfg.type = OptimWrapper  # AMP needs a GPU; the parameter groups do not
+    optimizer = build_optim_wrapper(model, optim_cfg).optimizer
+    decay = {id(p): g['weight_decay'] for g in optimizer.param_groups for p in g['params']}
+    backbone = model.backbone
+    for param in (backbone.network[0][0].token_mixer.sim_alpha, backbone.network[0][0].layer_scale_1,
+                  backbone.network[0][0].norm1.weight, backbone.network[0][0].mlp.fc1.bias):
+        assert decay[id(param)] == 0
+    assert decay[id(backbone.network[0][0].mlp.fc1.weight)] == 0.05

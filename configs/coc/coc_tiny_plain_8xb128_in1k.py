@@ -1,0 +1,9 @@
+# Context-Cluster-tiny_plain on ImageNet-1k, 8 GPUs x 128 images, the authors' 300(+10)-epoch recipe.
+#   bash tools/dist_train.sh configs/coc/coc_tiny_plain_8xb128_in1k.py 8
+from mmengine.config import read_base
+
+with read_base():
+    from .._base_.datasets.imagenet_bs128_coc import *
+    from .._base_.default_runtime import *
+    from .._base_.models.coc_tiny_plain import *
+    from .._base_.schedules.imagenet_coc_300e import *
