@@ -51,8 +51,8 @@ def parse_args(argv=None):
                              'their core slow small ops down 10x and more')
     parser.add_argument('--out-dir', default=osp.join(osp.dirname(__file__), 'results'))
     parser.add_argument('--profile', action='store_true',
-                        help='after timing, profile one whole-model step per implementation '
-                             'into <out-dir>/coc_speed_<device>_profile_<impl>.txt')
+                        help='after timing, profile one step of each part and implementation '
+                             'into <out-dir>/coc_speed_<device>_profile_<part>_<impl>.txt')
     parser.add_argument('--worker', nargs=2, metavar=('PART', 'IMPL'), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -133,21 +133,21 @@ def worker(args):
         peak_mib = torch.cuda.max_memory_allocated() / 2**20
     else:
         peak_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
-    if args.profile and args.worker[0] == 'model':
+    if args.profile:
         write_profile(args, step)
     print(json.dumps(dict(wall=wall, cpu=cpu, peak_mib=peak_mib,
                           threads=torch.get_num_threads())))
 
 
 def write_profile(args, step):
-    """Where one step's time goes, by operator (self time), for the report to the author."""
+    """Where one step's time goes, by operator (self time)."""
     from torch.profiler import ProfilerActivity, profile
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if 'cuda' in args.device else [])
     with profile(activities=activities) as prof:
         step()
     sort_by = 'self_cuda_time_total' if 'cuda' in args.device else 'self_cpu_time_total'
     path = osp.join(args.out_dir,
-                    f"coc_speed_{args.device.split(':')[0]}_profile_{args.worker[1]}.txt")
+                    f"coc_speed_{args.device.split(':')[0]}_profile_{'_'.join(args.worker)}.txt")
     os.makedirs(args.out_dir, exist_ok=True)
     with open(path, 'w') as f:
         f.write(prof.key_averages().table(sort_by=sort_by, row_limit=20))
