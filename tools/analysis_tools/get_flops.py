@@ -1,6 +1,6 @@
 """Parameters and FLOPs (multiply-accumulates) of the model in any config.
 
-    python tools/analysis_tools/get_flops.py configs/coc/coc_tiny_in1k.py --shape 224 224
+    python tools/analysis_tools/get_flops.py configs/coc/coc_s_cifar100lt_cmo.py --shape 32 32
 
 Both conventions are printed: decimal units (10^6, 10^9), and the paper's, which divides
 parameter counts by 2^20 and MACs by 2^30 (CoC-Tiny: 5.571 M params = "5.3 M", 1.10 G MACs =
@@ -47,7 +47,7 @@ def input_shape(shape):
 def build_model(config: str, cfg_options=None) -> torch.nn.Module:
     if not osp.isfile(config):
         raise FileNotFoundError(f'config file {config} does not exist; pass the path of a '
-                                'config, e.g. configs/coc/coc_tiny_in1k.py')
+                                'config, e.g. configs/coc/coc_s_cifar100lt_cmo.py')
     cfg = Config.fromfile(config)
     merge_cfg_options(cfg, cfg_options)
     model = MODELS.build(cfg.model)

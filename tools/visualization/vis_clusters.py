@@ -1,7 +1,7 @@
 """Draw which center each point of a Context-Cluster block joined, over an image.
 
-    python tools/visualization/vis_clusters.py demo.jpg configs/coc/coc_tiny_in1k.py \
-        coc_tiny.pth --stage 0 --block -1 --head 0 --out-dir work_dirs/clusters
+    python tools/visualization/vis_clusters.py demo.jpg CONFIG.py CHECKPOINT.pth \
+        --stage 0 --block -1 --head 0 --out-dir work_dirs/clusters
 
 Writes ``<image>_s<stage>b<block>h<head>.png`` (one head) and ``<image>_s<stage>b<block>_heads.png``
 (all heads in a grid) into ``--out-dir``; ``--show`` also opens them. The image is used at its
