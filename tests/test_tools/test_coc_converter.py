@@ -1,5 +1,6 @@
 """The authors' Context-Cluster checkpoints -> coc: same logits, clear refusals."""
 import argparse
+import importlib.util
 import subprocess
 import sys
 
@@ -127,3 +128,15 @@ def test_cli_writes_a_checkpoint_and_prints_the_mapping(repo_root, tmp_path):
     target.load_state_dict(torch.load(dst, weights_only=True)['state_dict'], strict=True)
     inputs = torch.randn(1, 3, 64, 64)
     torch.testing.assert_close(logits(target, inputs), logits(source, inputs), atol=1e-4, rtol=0)
+
+
+def test_cli_refuses_another_models_checkpoint_in_one_line(repo_root, tmp_path):
+    src = tmp_path / 'resnet18.pth'
+    torch.save({'state_dict': MODELS.build(dict(type='ResNet', depth=18)).state_dict()}, src)
+    spec = importlib.util.spec_from_file_location(
+        'coc_to_mmpretrain', repo_root / 'tools' / 'model_converters' / 'coc_to_mmpretrain.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    with pytest.raises(SystemExit, match='error: not a Context-Cluster checkpoint'):
+        tool.main([str(src), str(tmp_path / 'out.pth')])
+    assert not (tmp_path / 'out.pth').exists()

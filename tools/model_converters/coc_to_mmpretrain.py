@@ -13,7 +13,7 @@ import sys
 import mmengine
 import torch
 
-from coc.engine import load_checkpoint_file
+from coc.engine import CheckpointError, load_checkpoint_file
 from coc.models.backbones.context_cluster_convert import convert_coc_checkpoint
 
 
@@ -30,9 +30,12 @@ def main(argv=None):
     args = parse_args(argv)
     # timm's checkpoint saver, which the authors trained with, stores its arguments as an
     # argparse.Namespace: plain data, so allowing it keeps torch.load's weights_only safety.
-    with torch.serialization.safe_globals([argparse.Namespace]):
-        checkpoint = load_checkpoint_file(args.src, map_location='cpu')
-    state_dict, report = convert_coc_checkpoint(checkpoint, prefer_ema=args.ema)
+    try:
+        with torch.serialization.safe_globals([argparse.Namespace]):
+            checkpoint = load_checkpoint_file(args.src, map_location='cpu')
+        state_dict, report = convert_coc_checkpoint(checkpoint, prefer_ema=args.ema)
+    except (CheckpointError, FileNotFoundError, KeyError, TypeError, ValueError) as err:
+        sys.exit(f'error: {err.args[0]}')  # a one-line reason, not a traceback
     print(f'{args.src}:\n{report}')
     mmengine.mkdir_or_exist(osp.dirname(osp.abspath(args.dst)))
     torch.save({'state_dict': state_dict,
