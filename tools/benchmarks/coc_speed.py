@@ -145,7 +145,7 @@ def write_profile(args, step):
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if 'cuda' in args.device else [])
     with profile(activities=activities) as prof:
         step()
-    sort_by = 'self_cuda_time_total' if 'cuda' in args.device else 'self_cpu_time_total'
+    sort_by = 'self_device_time_total' if 'cuda' in args.device else 'self_cpu_time_total'
     path = osp.join(args.out_dir,
                     f"coc_speed_{args.device.split(':')[0]}_profile_{'_'.join(args.worker)}.txt")
     os.makedirs(args.out_dir, exist_ok=True)
