@@ -10,8 +10,9 @@ element-wise ops (activations, residual adds, scaling) are not counted.
 The tracer counts all three ``bmm`` of coc's Cluster (cosine similarity, Eq. 1 aggregation,
 Eq. 2 dispatch), so it needs no extra handles. The authors' code aggregates and dispatches
 with broadcast multiply + sum, which fvcore-style counters skip: for CoC-Tiny at 224x224 the
-same tracer gives 1.103 G on our broadcast reference and 1.114 G on coc's Cluster; the
-difference is exactly those two products (2 x points x centers x channels per block).
+same tracer gives 1.103 G on our broadcast reference (``--broadcast-reference``) and 1.114 G
+on coc's Cluster; the difference is exactly those two products (2 x points x centers x
+channels per block).
 """
 import argparse
 import os.path as osp
@@ -23,6 +24,7 @@ from mmpretrain.registry import MODELS
 
 import coc  # noqa: F401  (registers coc's modules)
 from coc.engine.config_options import merge_cfg_options
+from coc.models.backbones import to_broadcast_reference
 
 
 def parse_args(argv=None):
@@ -31,6 +33,9 @@ def parse_args(argv=None):
     parser.add_argument('--shape', type=int, nargs='+', default=[224, 224],
                         help='input image size: one side (square) or H W')
     parser.add_argument('--table', action='store_true', help='also print the per-module table')
+    parser.add_argument('--broadcast-reference', action='store_true',
+                        help="count the authors' broadcast Cluster instead of coc's (same "
+                             'model otherwise), to compare with their fvcore numbers')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. model.backbone.arch=small')
     return parser.parse_args(argv)
@@ -86,7 +91,10 @@ def format_counts(result: dict, shape) -> str:
 def main(argv=None):
     args = parse_args(argv)
     shape = input_shape(args.shape)
-    result = complexity(build_model(args.config, args.cfg_options), shape, args.table)
+    model = build_model(args.config, args.cfg_options)
+    if args.broadcast_reference:
+        to_broadcast_reference(model)
+    result = complexity(model, shape, args.table)
     if args.table:
         print(result['out_table'])
     print(format_counts(result, shape))
