@@ -1,0 +1,25 @@
+import importlib.util
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmpretrain.registry import MODELS
+
+from coc.datasets import DigitsLT
+
+
+def test_matrix_counts_the_training_split(repo_root, tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        'train_confusion', repo_root / 'tools' / 'analysis_tools' / 'train_confusion.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    config = repo_root / 'configs' / 'demo' / 'coc_digits_lt_ot.py'
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(config).model)
+    torch.save({'state_dict': model.state_dict()}, tmp_path / 'model.pth')
+    out = tmp_path / 'confusion.npy'
+    tool.main([str(config), str(tmp_path / 'model.pth'), str(out), '--work-dir', str(tmp_path)])
+    matrix = np.load(out)
+    # Rows are true classes: they add up to the long-tailed training counts, not the test's.
+    assert matrix.shape == (10, 10)
+    assert matrix.sum(1).tolist() == DigitsLT(split='train').class_counts.tolist()

@@ -1,0 +1,62 @@
+"""Confusion matrix of a trained classifier on its TRAINING split, for ConfusionPairing and
+OTmixPairing (the CMO + confusion rows of SPEC B.9).
+
+    python tools/analysis_tools/train_confusion.py CONFIG CHECKPOINT OUT.npy
+
+The config's training images go through its test pipeline; the matrix counts images by true
+class (rows) and predicted class (columns). A matrix that guides training must never come
+from the test split (its labels would leak into training).
+"""
+import argparse
+
+import numpy as np
+from mmengine.config import DictAction
+from mmengine.model import is_model_wrapper
+
+import coc  # noqa: F401  (registers coc's modules, safe checkpoint loading)
+from coc.engine.checkpoint import load_weights_strictly
+from coc.engine.launch import UsageError, build_runner, load_config, run_cli
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='the config the checkpoint was trained with')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('out', help='where to save the C x C matrix (.npy)')
+    parser.add_argument('--work-dir', help='the dir to save the logs')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config keys; a key must exist, write +key=value to add a new one')
+    return parser.parse_args(argv)
+
+
+def innermost(dataset_cfg: dict) -> dict:
+    """The dataset config that holds the pipeline (wrappers keep theirs in ``dataset``)."""
+    while 'dataset' in dataset_cfg:
+        dataset_cfg = dataset_cfg['dataset']
+    return dataset_cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not args.out.endswith('.npy'):
+        raise UsageError(f'OUT must name a .npy file, got {args.out}')
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    cfg.load_from = None
+    train_set = cfg.train_dataloader.dataset
+    innermost(train_set)['pipeline'] = innermost(cfg.test_dataloader.dataset)['pipeline']
+    cfg.test_dataloader = dict(cfg.test_dataloader, dataset=train_set,
+                               sampler=dict(type='DefaultSampler', shuffle=False))
+    cfg.test_evaluator = dict(type='ConfusionMatrix')
+    runner = build_runner(cfg)
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    load_weights_strictly(model, args.checkpoint)
+    matrix = runner.test()['confusion_matrix/result'].numpy()
+    np.save(args.out, matrix)
+    print(f'saved the {matrix.shape[0]}x{matrix.shape[1]} training-set confusion matrix '
+          f'({int(matrix.sum())} images, {np.trace(matrix) / matrix.sum():.1%} correct) '
+          f'to {args.out}')
+
+
+if __name__ == '__main__':
+    run_cli(main)
