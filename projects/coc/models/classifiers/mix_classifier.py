@@ -43,7 +43,7 @@ class MixClassifier(ImageClassifier):
             as ``ImageClassifier``.
         mixer: mixing mode, ``CutMixer`` (default) or ``AlignMixer``.
         pairing: background choice, a registered pairing (``RandomPairing``,
-            ``ConfusionPairing``, ``CostMatrixPairing``, ``OTPairing``).
+            ``ConfusionPairing``, ``CostMatrixPairing``, ``OTPairing``, ``OTmixPairing``).
         features: what the pairing compares: ``'logits'`` (the seed's ``model(input)``),
             ``'pre_logits'``, ``'neck'``, ``'backbone'`` (last map) or ``'backbone.<i>'``
             (the i-th backbone output); maps are average-pooled. Computed in fp32.
