@@ -8,7 +8,7 @@ stage clustering several points per center by a finer stem; each trains a CoC fr
 scratch (CoC-Small, or a narrow CoC with ``--arch narrow``) on the same split of a folder of 32x32 images (one sub-folder per class; files named
 ``<a>_<track>_<frame>.png`` like the GTSRB extract are split by track so near-identical frames
 never straddle train and test) and reports training throughput and test top-1. Results go to
-``<out-dir>/coc_cifar_stem_<arch>.{json,md}``.
+``<out-dir>/coc_cifar_stem_<arch>_<epochs>e.{json,md}``.
 """
 import argparse
 import json
@@ -148,7 +148,7 @@ def main(argv=None):
         results.append(run(setting, data, args))
         print(json.dumps(results[-1]), flush=True)
     os.makedirs(args.out_dir, exist_ok=True)
-    stem = osp.join(args.out_dir, f'coc_cifar_stem_{args.arch}')
+    stem = osp.join(args.out_dir, f'coc_cifar_stem_{args.arch}_{args.epochs}e')
     with open(stem + '.json', 'w') as f:
         json.dump(dict(header, results=results), f, indent=2)
     with open(stem + '.md', 'w') as f:
