@@ -1,4 +1,5 @@
-# CoC-Small + AlignMixup on the stage-1 maps (128 x 8 x 8), resnet32 ..._align.
+# CoC-Small + AlignMixup on the stage-2 maps (320 x 4 x 4: 16 points, as the seed's aligned
+# maps), resnet32 ..._align.
 from mmengine.config import read_base
 
 with read_base():
@@ -6,5 +7,5 @@ with read_base():
 
 from coc.models.classifiers import AlignMixer
 
-model.mixer = dict(type=AlignMixer, stage='backbone.network.2', alpha=2.0, input_mix_prob=0.5,
+model.mixer = dict(type=AlignMixer, stage='backbone.network.4', alpha=2.0, input_mix_prob=0.5,
                    eps=0.1, num_iters=100)
