@@ -91,7 +91,7 @@ class LongTailDataset:
             self.indices = long_tail_indices(labels, quota, self.seed, self.holdout_per_class)
         counts = np.bincount(labels[self.indices], minlength=num_classes)
         self._check(counts, quota)
-        self.class_counts = counts
+        self._class_counts = counts
         self._fully_initialized = True
 
     def _quota(self, available: np.ndarray) -> np.ndarray:
@@ -121,6 +121,11 @@ class LongTailDataset:
                       f'{ {classes[k]: (int(counts[k]), int(quota[k])) for k in short} } '
                       f"(kept, quota); class_order='count' or a smaller n_max avoids this",
                       logger='current', level=30)
+
+    @property
+    @force_full_init
+    def class_counts(self) -> np.ndarray:
+        return self._class_counts
 
     @force_full_init
     def get_gt_labels(self) -> np.ndarray:
