@@ -41,7 +41,7 @@ model = dict(
     schedule=dict(mix_prob=0.5, start_epoch=1, end_epochs=1),
 )
 
-max_epochs = 10
+max_epochs = 30
 optim_wrapper = dict(type=OptimWrapper,
                      optimizer=dict(type=AdamW, lr=2e-3, weight_decay=0.05))
 param_scheduler = [
@@ -49,7 +49,7 @@ param_scheduler = [
          convert_to_iter_based=True),
     dict(type=CosineAnnealingLR, by_epoch=True, begin=1, end=max_epochs),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=5)
+train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
 default_hooks.update(logger=dict(type=LoggerHook, interval=5))
