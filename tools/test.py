@@ -44,7 +44,7 @@ def main():
     load_weights_strictly(model, args.checkpoint)
     metrics = runner.test()
     if runner.rank == 0:
-        print('\n'.join(f'{key}: {value:.2f}' if isinstance(value, float) else f'{key}: {value}'
+        print('\n'.join(f'{key}: {value:.4f}' if isinstance(value, float) else f'{key}: {value}'
                         for key, value in metrics.items()))
 
 

@@ -28,11 +28,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    # timm's checkpoint saver, which the authors trained with, stores its arguments as an
-    # argparse.Namespace: plain data, so allowing it keeps torch.load's weights_only safety.
     try:
-        with torch.serialization.safe_globals([argparse.Namespace]):
-            checkpoint = load_checkpoint_file(args.src, map_location='cpu')
+        checkpoint = load_checkpoint_file(args.src, map_location='cpu')
         state_dict, report = convert_coc_checkpoint(checkpoint, prefer_ema=args.ema)
     except (CheckpointError, FileNotFoundError, KeyError, TypeError, ValueError) as err:
         sys.exit(f'error: {err.args[0]}')  # a one-line reason, not a traceback

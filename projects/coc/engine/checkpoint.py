@@ -7,10 +7,10 @@ safety off, we keep ``weights_only=True`` and allow exactly the types MMEngine w
 that needs anything else (arbitrary code on unpickling) is refused unless the user says they
 trust it with ``COC_TRUST_CHECKPOINTS=1``.
 """
+import argparse
 import os
 import os.path as osp
 import pickle
-import zipfile
 
 import numpy as np
 import torch
@@ -25,12 +25,27 @@ class CheckpointError(ValueError):
 
 
 def _mmengine_safe_globals() -> list:
-    """The non-tensor types found in checkpoints that MMEngine's Runner saves."""
+    """The non-tensor types in checkpoints that MMEngine's Runner (and timm's, ``args``) saves."""
     numpy_types = [np.ndarray, np.dtype, np._core.multiarray._reconstruct,
                    np._core.multiarray.scalar]
     numpy_types += [type(np.dtype(t)) for t in (np.float64, np.float32, np.float16, np.int64,
                                                 np.int32, np.uint8, np.bool_)]
-    return [HistoryBuffer, *numpy_types]
+    return [HistoryBuffer, argparse.Namespace, *numpy_types, (_history_buffer_method, 'builtins.getattr'),
+            (_history_buffer_method, '__builtin__.getattr')]
+
+
+def _history_buffer_method(owner, name: str):
+    """The only ``getattr`` a checkpoint may do: fetch a HistoryBuffer statistics method.
+
+    HistoryBuffer pickles its ``_statistics_methods`` as ``getattr(HistoryBuffer, 'min')``;
+    allowing the builtin ``getattr`` itself would let a file walk to any attribute.
+    """
+    # The class registers min/max/current/mean lazily, in its first __init__.
+    allowed = {'min', 'max', 'current', 'mean', *HistoryBuffer._statistics_methods}
+    if owner is HistoryBuffer and name in allowed:
+        return getattr(owner, name)
+    raise pickle.UnpicklingError(
+        f'Weights only load failed: getattr({owner!r}, {name!r}) is not allowed')
 
 
 def load_checkpoint_file(filename: str, map_location=None):
@@ -45,14 +60,23 @@ def load_checkpoint_file(filename: str, map_location=None):
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
         if 'Weights only load failed' not in str(err):
-            raise CheckpointError(f'{filename} is not a PyTorch checkpoint ({err})') from None
-        unsafe = ', '.join(torch.serialization.get_unsafe_globals_in_checkpoint(filename))
+            raise CheckpointError(f'{filename} is not a PyTorch checkpoint '
+                                  f'({_first_line(err)})') from None
+        try:
+            unsafe = ', '.join(torch.serialization.get_unsafe_globals_in_checkpoint(filename))
+        except ValueError:  # a text file, a truncated download
+            raise CheckpointError(f'{filename} is not a PyTorch checkpoint (not in the format '
+                                  'torch.save writes)') from None
         raise CheckpointError(
             f'{filename} contains objects that run code when loaded ({unsafe}); refusing it. '
             f'If you trust this file, rerun with {TRUST_ENV}=1') from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile) as err:
+    except Exception as err:  # torch.load raises many types for bytes that are no checkpoint
         raise CheckpointError(f'{filename} is not a PyTorch checkpoint or is truncated '
-                              f'({type(err).__name__}: {err})') from None
+                              f'({type(err).__name__}: {_first_line(err)})') from None
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else ''
 
 
 def install_safe_checkpoint_loader() -> None:
@@ -79,10 +103,13 @@ def load_weights_strictly(model, filename: str) -> None:
         raise CheckpointError(f'{filename} holds no state_dict of tensors')
     expected = set(model.state_dict())
     missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
-    if missing or unexpected:
+    own = model.state_dict()
+    reshaped = sorted(k for k in expected & set(state) if own[k].shape != state[k].shape)
+    if missing or unexpected or reshaped:
         raise CheckpointError(
             f'{filename} does not fit this model: {len(missing)} missing keys '
-            f'(e.g. {missing[:3]}), {len(unexpected)} unexpected keys (e.g. {unexpected[:3]}). '
+            f'(e.g. {missing[:3]}), {len(unexpected)} unexpected keys (e.g. {unexpected[:3]}), '
+            f'{len(reshaped)} keys of another shape (e.g. {reshaped[:3]}). '
             'Is it a checkpoint of another config? Foreign CoC weights need '
             'tools/model_converters/coc_to_mmpretrain.py first.')
     model.load_state_dict(state, strict=True)

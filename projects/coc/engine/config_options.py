@@ -13,7 +13,7 @@ class ConfigOptionError(KeyError):
 
 
 def _check_key_exists(cfg: Config, dotted_key: str) -> None:
-    node = cfg
+    node = cfg.to_dict()  # the Config wrapper itself is not a dict
     walked = []
     for part in dotted_key.split('.'):
         if isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):

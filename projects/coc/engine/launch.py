@@ -6,6 +6,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+from mmengine.utils import import_modules_from_strings
 
 from .checkpoint import CheckpointError
 from .config_options import ConfigOptionError, merge_cfg_options
@@ -25,6 +26,8 @@ def read_config(path: str, cfg_options=None) -> Config:
         raise UsageError(f'config file {path} does not exist')
     cfg = Config.fromfile(path)
     merge_cfg_options(cfg, cfg_options)
+    if cfg.get('custom_imports'):  # fromfile imported the config's own; options may add more
+        import_modules_from_strings(**cfg.custom_imports)
     return cfg
 
 

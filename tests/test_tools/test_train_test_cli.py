@@ -1,0 +1,78 @@
+"""tools/train.py, tools/test.py and tools/dist_train.sh as a user runs them."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+DEMO = 'configs/demo/resnet_digits_lt.py'
+# Two short epochs keep each run to a few seconds; deterministic kernels for exact resume.
+FAST = ['train_cfg.max_epochs=2', 'train_cfg.val_interval=1', 'randomness.deterministic=True']
+
+
+def run_tool(repo_root, *args, env=None, check=True):
+    result = subprocess.run([sys.executable, *args], cwd=repo_root, capture_output=True,
+                            text=True, env={**os.environ, **(env or {})})
+    if check and result.returncode != 0:
+        raise AssertionError(f'{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}')
+    return result
+
+
+def final_state(work_dir):
+    ckpt = torch.load(work_dir / 'epoch_2.pth', map_location='cpu', weights_only=False)
+    return ckpt['state_dict']
+
+
+def test_resume_after_one_epoch_equals_training_straight(repo_root, tmp_path):
+    straight, resumed = tmp_path / 'straight', tmp_path / 'resumed'
+    run_tool(repo_root, 'tools/train.py', DEMO, '--work-dir', str(straight),
+             '--cfg-options', *FAST)
+    run_tool(repo_root, 'tools/train.py', DEMO, '--work-dir', str(resumed),
+             '--cfg-options', *FAST[1:], 'train_cfg.max_epochs=1')
+    run_tool(repo_root, 'tools/train.py', DEMO, '--work-dir', str(resumed),
+             '--resume', str(resumed / 'epoch_1.pth'), '--cfg-options', *FAST)
+    a, b = final_state(straight), final_state(resumed)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+    outputs = [run_tool(repo_root, 'tools/test.py', DEMO, str(work / 'epoch_2.pth'),
+                        '--work-dir', str(work / 'test')).stdout for work in (straight, resumed)]
+    metrics = [dict(line.split(': ') for line in out.strip().splitlines()[-6:]) for out in outputs]
+    assert metrics[0] == metrics[1]
+    assert {'lt/top1', 'lt/top5', 'lt/many', 'lt/medium', 'lt/few'} <= metrics[0].keys()
+
+
+def test_two_cpu_processes_shard_the_data_and_agree_on_weights(repo_root, tmp_path):
+    work = tmp_path / 'dist'
+    env = dict(PYTHONPATH=str(repo_root / 'tests' / 'helpers'), PYTHON=sys.executable,
+               PORT='29531', OMP_NUM_THREADS='1')
+    result = subprocess.run(
+        ['bash', 'tools/dist_train.sh', DEMO, '2', '--work-dir', str(work), '--cfg-options',
+         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+         '+custom_imports.imports=[record_run_hook]', '+default_hooks.record.type=RecordRunHook'],
+        cwd=repo_root, capture_output=True, text=True, env={**os.environ, **env})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    ranks = [json.loads((work / f'rank{r}.json').read_text()) for r in (0, 1)]
+    seen = [set(r['sample_indices']) for r in ranks]
+    # One epoch covers every sample; the shards overlap only by DefaultSampler's padding, which
+    # repeats at most world_size - 1 = 1 index to make the two shards equal.
+    assert seen[0] | seen[1] == set(range(max(seen[0] | seen[1]) + 1))
+    assert len(seen[0] & seen[1]) <= 1 and len(seen[0]) > 100
+    assert ranks[0]['weights'] == ranks[1]['weights']
+
+
+@pytest.mark.parametrize('args, message', [
+    (['tools/train.py', 'configs/no_such.py'], 'config file configs/no_such.py does not exist'),
+    (['tools/train.py', DEMO, '--cfg-options', 'train_cfg.max_epoch=1'],
+     "unknown --cfg-options key 'train_cfg.max_epoch'"),
+    (['tools/test.py', DEMO, 'README.md'], 'is not a PyTorch checkpoint'),
+    (['tools/train.py', DEMO, '--resume', 'README.md'], 'is not a PyTorch checkpoint'),
+])
+def test_bad_input_gets_one_clear_line(repo_root, args, message):
+    result = run_tool(repo_root, *args, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith('error: ')
+    assert message in result.stderr
