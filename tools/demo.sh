@@ -4,7 +4,7 @@
 #   bash tools/demo.sh [CONFIG] [WORK_DIR]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CONFIG=${1:-configs/demo/resnet_digits_lt.py}
+CONFIG=${1:-configs/demo/coc_digits_lt_ot.py}
 WORK_DIR=${2:-work_dirs/demo}
 PY="$ROOT/.venv/bin/python"
 cd "$ROOT"
