@@ -17,3 +17,13 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip(f'{SHARED_DATA} is absent (it only exists on the development machines)')
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def restore_default_scope():
+    """A test that builds an MMDetection runner makes ``mmdet`` the current default scope for
+    the rest of the process, where registry names of other tests would no longer resolve."""
+    from mmengine.registry import DefaultScope
+    saved = dict(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict = saved
