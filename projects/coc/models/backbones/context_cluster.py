@@ -11,6 +11,7 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath, build_activation_layer, build_norm_layer
 from mmengine.utils.dl_utils.parrots_wrapper import _BatchNorm
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
@@ -163,32 +164,54 @@ class Cluster(nn.Module):
         """``x [B, dim, H, W]`` -> ``[B, dim, H, W]``; with ``return_assignment`` also the
         center id of every point, ``[B, heads, H, W]`` (LongTensor): region ``r``
         (row-major over regions) and local center ``m`` (row-major over the proposal grid)
-        give ``r * proposal[0] * proposal[1] + m``."""
-        batch, _, height, width = x.shape
+        give ``r * proposal[0] * proposal[1] + m``.
+
+        The 1x1 convs commute with moving points and (being affine) with average pooling,
+        so the ``dim``-channel input is partitioned and pooled once, instead of the wider f
+        and v outputs; groups are ordered (batch, region, head) so that every product reads
+        its operands in place, and ``proj`` runs before the regions are undone."""
+        batch, channels, height, width = x.shape
         regions = RegionPartition((height, width), self.fold if self.partitioned else (1, 1),
                                   x.device)
-        heads_first = (batch * self.heads, self.head_dim, height, width)
-        feat = regions.split(self.f(x).view(heads_first))
-        value = regions.split(self.v(x).view(heads_first))
+        parts = regions.split(x)  # [B, count_h, count_w, dim, extent_h, extent_w]
+        weight, bias = self._fused_fv_weights()
+        fv = F.conv2d(parts.view(-1, channels, *regions.extent), weight, bias)
+        fv_centers = F.conv1d(regions.pool(parts, self.proposal), weight[..., 0], bias)
+        # unbind, not slicing: its backward stacks the gradients instead of zero-filling
+        # a full-size gradient per slice.
+        feat, value = fv.view(-1, 2, self.head_dim, fv.shape[-2] * fv.shape[-1]).unbind(1)
+        centers, value_centers = fv_centers.view(-1, 2, self.head_dim,
+                                                 fv_centers.shape[-1]).unbind(1)
         valid = regions.valid(x)
-        out, assignment = self._cluster(
-            feat.flatten(0, 2).flatten(-2), value.flatten(0, 2).flatten(-2),
-            regions.pool(feat, self.proposal), regions.pool(value, self.proposal),
-            None if valid is None else valid.repeat(batch * self.heads, 1, 1))
-        out = self.proj(regions.merge(out).reshape(batch, -1, height, width))
+        if valid is not None:
+            valid = valid.unsqueeze(1).expand(batch, -1, self.heads, -1, -1).flatten(0, 2)
+        out, assignment = self._cluster(feat, value, centers, value_centers, valid)
+        out = self.proj(out.view(-1, self.heads * self.head_dim, *regions.extent))
+        out = regions.merge(out.flatten(-2))
         if not return_assignment:
             return out
         num_centers = self.proposal[0] * self.proposal[1]
         offsets = torch.arange(regions.num_regions, device=x.device) * num_centers
-        assignment = assignment.view(-1, regions.num_regions, assignment.shape[-1]) + offsets[:, None]
-        assignment = regions.merge(assignment.view(-1, 1, assignment.shape[-1]))
-        return out, assignment.reshape(batch, self.heads, height, width)
+        assignment = assignment.view(batch, regions.num_regions, self.heads, -1)
+        return out, regions.merge((assignment + offsets[:, None, None]).flatten(0, 1))
+
+    def _fused_fv_weights(self):
+        """The f and v convs as one (keys unchanged): output channels per head, f then v."""
+        heads, head_dim = self.heads, self.head_dim
+        weight = torch.cat([self.f.weight.view(heads, head_dim, -1),
+                            self.v.weight.view(heads, head_dim, -1)], dim=1)
+        bias = torch.cat([self.f.bias.view(heads, head_dim), self.v.bias.view(heads, head_dim)],
+                         dim=1)
+        return weight.view(2 * heads * head_dim, -1, 1, 1), bias.view(-1)
 
     def _cluster(self, points, values, centers, value_centers, valid):
         """Cluster ``points [G, D, N]`` around ``centers [G, D, M]`` of their region and mix
         ``values``; ``valid [G, 1, N]`` masks padding (or is None). Returns the dispatched
         features ``[G, D, N]`` and each point's local center ``[G, N]``."""
-        cos = torch.bmm(F.normalize(centers, dim=1).transpose(1, 2), F.normalize(points, dim=1))
+        # Normalising the points after the product divides [G, M, N], not [G, D, N]; this
+        # max(|p|, 1e-12) of F.normalize reduces the strided points faster than vector_norm.
+        norms = points.square().sum(dim=1, keepdim=True).clamp_min(1e-24).sqrt()
+        cos = torch.bmm(F.normalize(centers, dim=1).transpose(1, 2), points) / norms
         sim = torch.sigmoid(self.sim_beta + self.sim_alpha * cos)  # [G, M, N]
         _, assignment = sim.max(dim=1)
         mask = torch.zeros_like(sim).scatter_(1, assignment.unsqueeze(1), 1.)
@@ -228,14 +251,17 @@ class ClusterBlock(nn.Module):
         drop: dropout in the MLP.
         drop_path: stochastic-depth rate of both residual branches.
         layer_scale_init_value: initial per-channel residual scale; None disables it.
+        with_cp: recompute the block's activations in backward instead of keeping them
+            (activation checkpointing): same values, far less memory, slower steps.
     """
 
     def __init__(self, dim: int, mlp_ratio: float = 4., heads: int = 4, head_dim: int = 24,
                  proposal: IntPair = 2, fold: IntPair = 1, legacy_normalizer: bool = False,
                  norm_cfg=dict(type='GN', num_groups=1), act_cfg=dict(type='GELU'),
                  drop: float = 0., drop_path: float = 0.,
-                 layer_scale_init_value: Optional[float] = 1e-5):
+                 layer_scale_init_value: Optional[float] = 1e-5, with_cp: bool = False):
         super().__init__()
+        self.with_cp = with_cp
         self.norm1 = build_norm_layer(norm_cfg, dim)[1]
         self.token_mixer = Cluster(dim, heads=heads, head_dim=head_dim, proposal=proposal,
                                    fold=fold, legacy_normalizer=legacy_normalizer)
@@ -248,6 +274,11 @@ class ClusterBlock(nn.Module):
             self.layer_scale_2 = nn.Parameter(torch.full((dim, ), float(layer_scale_init_value)))
 
     def forward(self, x):
+        if self.with_cp and torch.is_grad_enabled():
+            return cp.checkpoint(self._forward, x, use_reentrant=False)
+        return self._forward(x)
+
+    def _forward(self, x):
         mixed = self.token_mixer(self.norm1(x))
         if self.use_layer_scale:
             mixed = self.layer_scale_1[:, None, None] * mixed
@@ -335,6 +366,7 @@ class ContextCluster(BaseBackbone):
         frozen_stages: -1 trains everything; ``k >= 0`` freezes the stem and stages
             ``0..k-1`` with their down-samplers and output norms (eval mode, no gradients).
         norm_eval: keep every norm layer in eval mode while training (matters for BN).
+        with_cp: activation checkpointing of every block (see :class:`ClusterBlock`).
         init_cfg: initialisation; by default ``Linear`` layers get trunc-normal(0.02) weights
             and zero biases like the reference, convolutions keep PyTorch's default.
     """
@@ -369,7 +401,7 @@ class ContextCluster(BaseBackbone):
                  layer_scale_init_value: Optional[float] = 1e-5,
                  legacy_normalizer: bool = False,
                  out_indices: Union[int, Sequence[int]] = (3, ), frozen_stages: int = -1,
-                 norm_eval: bool = False,
+                 norm_eval: bool = False, with_cp: bool = False,
                  init_cfg=dict(type='TruncNormal', layer='Linear', std=.02, bias=0.)):
         super().__init__(init_cfg=init_cfg)
         if isinstance(arch, str):
@@ -399,7 +431,7 @@ class ContextCluster(BaseBackbone):
                              proposal=self.arch['proposal'][i], fold=self.arch['fold'][i],
                              legacy_normalizer=legacy_normalizer, norm_cfg=norm_cfg,
                              act_cfg=act_cfg, drop=drop_rate, drop_path=dpr[sum(layers[:i]) + j],
-                             layer_scale_init_value=layer_scale_init_value)
+                             layer_scale_init_value=layer_scale_init_value, with_cp=with_cp)
                 for j in range(depth)
             ]))
         self.network = nn.ModuleList(network)

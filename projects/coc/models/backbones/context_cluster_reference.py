@@ -2,18 +2,40 @@
 
 Aggregation and dispatch are written as the authors' implementation computes them, by
 broadcasting over a ``[B', M, N, D]`` tensor (memory grows with centers x points x channels).
-Region partition, padding and center pooling are shared with :class:`Cluster`; only the
-clustering arithmetic differs, so the two must agree to float rounding.
+The f and v convs run on the whole map and their outputs are partitioned and pooled, as
+the authors do; region partition and padding are shared with :class:`Cluster`, so the two
+must agree to float rounding.
 """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .context_cluster import Cluster
+from .context_cluster import Cluster, RegionPartition
 
 
 class BroadcastCluster(Cluster):
     """:class:`Cluster` with the reference's broadcast arithmetic (same parameters and keys)."""
+
+    def forward(self, x: torch.Tensor, return_assignment: bool = False):
+        batch, _, height, width = x.shape
+        regions = RegionPartition((height, width), self.fold if self.partitioned else (1, 1),
+                                  x.device)
+        heads_first = (batch * self.heads, self.head_dim, height, width)
+        feat = regions.split(self.f(x).view(heads_first))
+        value = regions.split(self.v(x).view(heads_first))
+        valid = regions.valid(x)
+        out, assignment = self._cluster(
+            feat.flatten(0, 2).flatten(-2), value.flatten(0, 2).flatten(-2),
+            regions.pool(feat, self.proposal), regions.pool(value, self.proposal),
+            None if valid is None else valid.repeat(batch * self.heads, 1, 1))
+        out = self.proj(regions.merge(out).reshape(batch, -1, height, width))
+        if not return_assignment:
+            return out
+        num_centers = self.proposal[0] * self.proposal[1]
+        offsets = torch.arange(regions.num_regions, device=x.device) * num_centers
+        assignment = assignment.view(-1, regions.num_regions, assignment.shape[-1]) + offsets[:, None]
+        assignment = regions.merge(assignment.view(-1, 1, assignment.shape[-1]))
+        return out, assignment.reshape(batch, self.heads, height, width)
 
     def _cluster(self, points, values, centers, value_centers, valid):
         points, values = points.transpose(1, 2), values.transpose(1, 2)  # [G, N, D]
