@@ -2,15 +2,13 @@
 import argparse
 
 import coc  # noqa: F401
-from coc.engine.launch import read_config, run_cli
-from mmengine.config import DictAction
+from coc.engine.launch import add_config_arguments, read_config, run_cli
 
 
 def main():
     parser = argparse.ArgumentParser(description='Print the whole config')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys (a key must exist; +key=value adds one)')
+    add_config_arguments(parser)
     args = parser.parse_args()
     print(read_config(args.config, args.cfg_options).pretty_text)
 

@@ -4,8 +4,8 @@ import os
 
 import coc  # noqa: F401  (registers coc's modules, safe checkpoint loading)
 from coc.engine.checkpoint import load_weights_strictly
-from coc.engine.launch import UsageError, build_runner, load_config, run_cli
-from mmengine.config import DictAction
+from coc.engine.launch import (UsageError, add_config_arguments, build_runner, load_config,
+                              parse_tool_args, run_cli)
 from mmengine.evaluator import DumpResults
 from mmengine.model import is_model_wrapper
 
@@ -16,15 +16,8 @@ def parse_args():
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save the evaluation logs')
     parser.add_argument('--out', help='dump the predictions to this pickle file')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys; a key must exist, write +key=value to add a new one')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_config_arguments(parser, distributed=True)
+    return parse_tool_args(parser)
 
 
 def main():

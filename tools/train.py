@@ -1,11 +1,10 @@
 """Train a model from a config (classification or detection), as MMPretrain's tools/train.py."""
 import argparse
-import os
 
 import coc  # noqa: F401  (registers coc's modules, safe checkpoint loading)
 from coc.engine.checkpoint import check_resumable
-from coc.engine.launch import build_runner, enable_amp, load_config, run_cli
-from mmengine.config import DictAction
+from coc.engine.launch import (add_config_arguments, build_runner, enable_amp, load_config,
+                              parse_tool_args, run_cli)
 
 
 def parse_args():
@@ -19,16 +18,8 @@ def parse_args():
     parser.add_argument('--amp', action='store_true', help='mixed-precision training (GPU)')
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate checkpoints during training')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys, e.g. train_cfg.max_epochs=1; a key must exist, write '
-             '+key=value to add a new one')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_config_arguments(parser, distributed=True)
+    return parse_tool_args(parser)
 
 
 def main():

@@ -10,12 +10,11 @@ from the test split (its labels would leak into training).
 import argparse
 
 import numpy as np
-from mmengine.config import DictAction
 from mmengine.model import is_model_wrapper
 
 import coc  # noqa: F401  (registers coc's modules, safe checkpoint loading)
 from coc.engine.checkpoint import load_weights_strictly
-from coc.engine.launch import UsageError, build_runner, load_config, run_cli
+from coc.engine.launch import UsageError, add_config_arguments, build_runner, load_config, run_cli
 
 
 def parse_args(argv=None):
@@ -24,9 +23,7 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('out', help='where to save the C x C matrix (.npy)')
     parser.add_argument('--work-dir', help='the dir to save the logs')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config keys; a key must exist, write +key=value to add a new one')
+    add_config_arguments(parser)
     return parser.parse_args(argv)
 
 

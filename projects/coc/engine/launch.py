@@ -1,9 +1,11 @@
 """What tools/train.py and tools/test.py share: config loading, CLI errors, distributed start."""
+import argparse
+import os
 import os.path as osp
 import sys
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from mmengine.utils import import_modules_from_strings
@@ -18,6 +20,27 @@ class UsageError(Exception):
 
 
 USER_ERRORS = (UsageError, ConfigOptionError, CheckpointError)
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, distributed: bool = False) -> None:
+    """The flags every config-driven tool shares: ``--cfg-options`` (and the launcher flags
+    for the tools ``dist_train.sh`` / ``dist_test.sh`` start)."""
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config keys, e.g. train_cfg.max_epochs=1; a key must exist, write '
+             '+key=value to add a new one')
+    if distributed:
+        parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                            default='none', help='job launcher')
+        # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK itself.
+        parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_tool_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    args = parser.parse_args(argv)
+    if 'local_rank' in args:
+        os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
 
 
 def read_config(path: str, cfg_options=None) -> Config:
