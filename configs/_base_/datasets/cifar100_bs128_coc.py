@@ -1,4 +1,4 @@
-# CIFAR-100 (balanced, MMPretrain's CIFAR100) for Context Clusters: crop 32 pad 4 + flip.
+# CIFAR-100 (balanced, MMPretrain's CIFAR100): crop 32 pad 4 + flip; cifar100lt.py builds on it.
 from mmengine.dataset import DefaultSampler
 from mmpretrain.datasets import CIFAR100, PackInputs, RandomCrop, RandomFlip
 from mmpretrain.evaluation import Accuracy
