@@ -108,6 +108,25 @@ class RegionPartition:
         return parts + [(slice(num_long, count), self.short[axis])]
 
 
+class _PointNorm(torch.autograd.Function):
+    """``max(|points|, 1e-12)`` over dim 1, F.normalize's divisor: ``[G, D, N] -> [G, 1, N]``.
+
+    Its backward is one product with the points; autograd's square / sum / sqrt chain takes
+    three passes over them (and vector_norm is slow on the strided points).
+    """
+
+    @staticmethod
+    def forward(ctx, points):
+        norms = points.square().sum(dim=1, keepdim=True).sqrt()
+        ctx.save_for_backward(points, norms)
+        return norms.clamp_min(1e-12)
+
+    @staticmethod
+    def backward(ctx, grad):
+        points, norms = ctx.saved_tensors
+        return points * torch.where(norms >= 1e-12, grad / norms, 0.)
+
+
 class Cluster(nn.Module):
     """Context-cluster token mixer (paper Eq. 1-2, SPEC A.3).
 
@@ -208,10 +227,9 @@ class Cluster(nn.Module):
         """Cluster ``points [G, D, N]`` around ``centers [G, D, M]`` of their region and mix
         ``values``; ``valid [G, 1, N]`` masks padding (or is None). Returns the dispatched
         features ``[G, D, N]`` and each point's local center ``[G, N]``."""
-        # Normalising the points after the product divides [G, M, N], not [G, D, N]; this
-        # max(|p|, 1e-12) of F.normalize reduces the strided points faster than vector_norm.
-        norms = points.square().sum(dim=1, keepdim=True).clamp_min(1e-24).sqrt()
-        cos = torch.bmm(F.normalize(centers, dim=1).transpose(1, 2), points) / norms
+        # Normalising the points after the product divides [G, M, N], not [G, D, N].
+        cos = torch.bmm(F.normalize(centers, dim=1).transpose(1, 2), points) / _PointNorm.apply(
+            points)
         sim = torch.sigmoid(self.sim_beta + self.sim_alpha * cos)  # [G, M, N]
         _, assignment = sim.max(dim=1)
         mask = torch.zeros_like(sim).scatter_(1, assignment.unsqueeze(1), 1.)
