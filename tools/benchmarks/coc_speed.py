@@ -7,9 +7,11 @@ Two parts, each forward + backward: ``model`` = ImageClassifier(ContextCluster) 
 1000-class head and cross-entropy (the acceptance setting); ``clusters`` = every Cluster of
 that network alone, one after the other, each on the map it sees in the model: the only
 operation the two implementations differ in. Its time over the model's is the share of a
-training step that a faster Cluster can save. Each (part, implementation) runs
-in its own fresh process, alternating ours / reference for ``--rounds`` rounds, so that a
-machine shared with other work loads both alike: compare the *ratios*.
+training step that a faster Cluster can save. The model part also runs coc with
+``with_cp=True`` (activation checkpointing: same values, less memory, recomputation). Each
+(part, implementation) runs in its own fresh process, alternating ours / reference for
+``--rounds`` rounds, so that a machine shared with other work loads both alike: compare the
+*ratios*.
 
 Speed: images per second of wall time and, on CPU, per second of the process's CPU time
 (``time.process_time``). With ``--threads 1`` the CPU time is the work done, nearly immune
@@ -33,7 +35,14 @@ import sys
 import time
 
 IMPLEMENTATIONS = ('coc', 'reference')
+WITH_CP = 'coc_cp'  # coc with with_cp=True; its Clusters are coc's, so only the model part
 PARTS = ('model', 'clusters')
+LABELS = dict(coc='coc Cluster (bmm)', coc_cp='coc Cluster (bmm), with_cp',
+              reference='broadcast reference')
+
+
+def implementations(part):
+    return ('coc', WITH_CP, 'reference') if part == 'model' else IMPLEMENTATIONS
 
 
 def parse_args(argv=None):
@@ -65,7 +74,8 @@ def build(args, implementation):
     torch.manual_seed(0)  # the same weights in every process
     width = ContextCluster.arch_settings[args.arch]['embed_dims'][-1]
     model = MODELS.build(dict(
-        type='ImageClassifier', backbone=dict(type='ContextCluster', arch=args.arch),
+        type='ImageClassifier',
+        backbone=dict(type='ContextCluster', arch=args.arch, with_cp=implementation == WITH_CP),
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=1000, in_channels=width)))
     if implementation == 'reference':
@@ -167,24 +177,34 @@ def run_worker(args, part, implementation):
 
 def summarise_part(args, runs):
     results = {}
-    for name in IMPLEMENTATIONS:
+    for name in runs:
         entry = dict(peak_mib=max(run['peak_mib'] for run in runs[name]))
         for clock in ('wall', 'cpu'):
             times = [t for run in runs[name] for t in run[clock]]
             entry[f'{clock}_step_s'] = times
             entry[f'images_per_{clock}_s'] = args.batch_size / statistics.median(times)
         results[name] = entry
-    coc, ref = results['coc'], results['reference']
-    return dict(results=results,
-                speedup_wall=coc['images_per_wall_s'] / ref['images_per_wall_s'],
-                speedup_cpu=coc['images_per_cpu_s'] / ref['images_per_cpu_s'],
-                memory_ratio=coc['peak_mib'] / ref['peak_mib'])
+    ref = results['reference']
+
+    def ratios(ours):
+        return dict(speedup_wall=ours['images_per_wall_s'] / ref['images_per_wall_s'],
+                    speedup_cpu=ours['images_per_cpu_s'] / ref['images_per_cpu_s'],
+                    memory_ratio=ours['peak_mib'] / ref['peak_mib'])
+
+    summary = dict(results=results, **ratios(results['coc']))
+    if WITH_CP in results:
+        summary['with_cp'] = ratios(results[WITH_CP])
+    return summary
 
 
 def summarise(args, runs, threads):
     parts = {part: summarise_part(args, runs[part]) for part in PARTS}
     model = parts['model']
     clock = 'cpu' if args.device == 'cpu' and threads == 1 else 'wall'
+
+    def meets(ratios):
+        return ratios[f'speedup_{clock}'] >= 2.0 and ratios['memory_ratio'] <= 0.5
+
     key = f'images_per_{clock}_s'
     share = {name: model['results'][name][key] / parts['clusters']['results'][name][key]
              for name in IMPLEMENTATIONS}
@@ -196,7 +216,7 @@ def summarise(args, runs, threads):
                      load_average_at_end=os.getloadavg(),
                      command=' '.join(['python', *sys.argv])),
         parts=parts, target=dict(speedup_at_least=2.0, memory_ratio_at_most=0.5),
-        meets_target=model[f'speedup_{clock}'] >= 2.0 and model['memory_ratio'] <= 0.5)
+        meets_target=meets(model), meets_target_with_cp=meets(model['with_cp']))
 
 
 def markdown(report):
@@ -206,22 +226,28 @@ def markdown(report):
              '| part | implementation | images/s (wall) | images/s (CPU time) | '
              'peak memory (MiB) |', '|---|---|---|---|---|']
     for part, label in (('model', 'whole model'), ('clusters', 'all Clusters alone')):
-        for name, impl in (('coc', 'coc Cluster (bmm)'), ('reference', 'broadcast reference')):
+        for name in implementations(part):
             r = report['parts'][part]['results'][name]
-            lines.append(f"| {label} | {impl} | {r['images_per_wall_s']:.2f} | "
+            lines.append(f"| {label} | {LABELS[name]} | {r['images_per_wall_s']:.2f} | "
                          f"{r['images_per_cpu_s']:.2f} | {r['peak_mib']:.0f} |")
     lines.append('')
     for part in PARTS:
         p = report['parts'][part]
         lines.append(f"- {part}: speed-up {p['speedup_wall']:.2f}x wall, {p['speedup_cpu']:.2f}x "
                      f"CPU time; peak memory ratio {p['memory_ratio']:.2f}")
+        if 'with_cp' in p:
+            q = p['with_cp']
+            lines.append(f"- {part} with_cp: speed-up {q['speedup_wall']:.2f}x wall, "
+                         f"{q['speedup_cpu']:.2f}x CPU time; peak memory ratio "
+                         f"{q['memory_ratio']:.2f}")
     for name in IMPLEMENTATIONS:
         lines.append(f"- share of a training step spent in the Clusters ({name}, "
                      f"{s['judged_on']} time): {100 * report['cluster_share'][name]:.0f}%")
     lines.append(f"- so even a free Cluster would speed the reference's step up at most "
                  f"{1 / (1 - report['cluster_share']['reference']):.2f}x")
     lines += ['', f"Target on the whole model (speed-up >= 2x by {s['judged_on']} time, memory "
-                  f"ratio <= 0.5): {'met' if report['meets_target'] else 'NOT met'}.", '',
+                  f"ratio <= 0.5): {'met' if report['meets_target'] else 'NOT met'}; with "
+                  f"with_cp: {'met' if report['meets_target_with_cp'] else 'NOT met'}.", '',
               f"{s['rounds']} alternating processes per part and implementation, {s['steps']} "
               f"timed steps each after {s['warmup']} warm-up; load average at the end "
               f"{', '.join(f'{x:.1f}' for x in s['load_average_at_end'])}.", '',
@@ -233,10 +259,10 @@ def main(argv=None):
     args = parse_args(argv)
     if args.worker:
         return worker(args)
-    runs = {part: {name: [] for name in IMPLEMENTATIONS} for part in PARTS}
+    runs = {part: {name: [] for name in implementations(part)} for part in PARTS}
     for _ in range(args.rounds):
         for part in PARTS:
-            for name in IMPLEMENTATIONS:
+            for name in implementations(part):
                 runs[part][name].append(run_worker(args, part, name))
     report = summarise(args, runs, runs['model']['coc'][0]['threads'])
     os.makedirs(args.out_dir, exist_ok=True)
