@@ -48,6 +48,15 @@ def test_pretrained_init_cfg_moves_every_backbone_tensor_into_the_detector(tmp_p
         assert torch.equal(loaded[key], tensor), key
 
 
+def test_pretrained_init_cfg_of_another_arch_stops_the_detector(tmp_path):
+    """MMEngine's Pretrained initialiser would load the matching half and only warn."""
+    save_classifier(tmp_path / 'coc-small.pth', arch='small')
+    detector = build_detector(dict(type='Pretrained', checkpoint=str(tmp_path / 'coc-small.pth'),
+                                   prefix='backbone.'))
+    with pytest.raises(CheckpointError, match='not a checkpoint of this ContextCluster'):
+        detector.init_weights()
+
+
 def test_transfer_reports_skipped_head_and_fresh_output_norms(tmp_path):
     save_classifier(tmp_path / 'coc-tiny.pth')
     backbone = ContextCluster(arch='tiny', out_indices=(0, 1, 2, 3))

@@ -188,6 +188,25 @@ def test_drop_path_grows_to_the_rate():
     assert blocks[-1].drop_path.drop_prob == pytest.approx(0.3)
 
 
+def test_with_cp_recomputes_the_same_values_and_gradients():
+    """Activation checkpointing trades time for memory only, drop-path included."""
+    torch.manual_seed(0)
+    plain = _randomize_scalars(ContextCluster('tiny', out_indices=(0, 3), drop_path_rate=0.2))
+    checkpointed = ContextCluster('tiny', out_indices=(0, 3), drop_path_rate=0.2, with_cp=True)
+    checkpointed.load_state_dict(plain.state_dict())
+    x = torch.randn(2, 3, 64, 64)
+    grads = []
+    for model in (plain, checkpointed):
+        model.train()
+        torch.manual_seed(1)
+        outs = model(x)
+        sum((out * torch.linspace(-1, 1, out.numel()).view_as(out)).sum()
+            for out in outs).backward()
+        grads.append({n: p.grad for n, p in model.named_parameters()})
+    for name, grad in grads[0].items():
+        _assert_close(grads[1][name], grad, f'gradient of {name}')
+
+
 @pytest.mark.parametrize('frozen_stages', [0, 2])
 def test_frozen_stages_really_freeze(frozen_stages):
     model = ContextCluster('tiny', out_indices=(0, 1, 2, 3), frozen_stages=frozen_stages,

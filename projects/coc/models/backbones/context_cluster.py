@@ -516,6 +516,19 @@ class ContextCluster(BaseBackbone):
             for param in module.parameters():
                 param.requires_grad = False
 
+    def init_weights(self):
+        """``init_cfg=dict(type='Pretrained', ...)`` goes through :func:`load_backbone_weights`:
+        MMEngine's initialiser would drop keys outside ``prefix`` silently and load a checkpoint
+        of another arch half-way; ours refuses it and logs what it skipped."""
+        init_cfg = self.init_cfg if isinstance(self.init_cfg, dict) else {}
+        if init_cfg.get('type') != 'Pretrained' or self._is_init:
+            return super().init_weights()
+        # imported here: the transfer module reads checkpoints via the converter, which needs
+        # this class
+        from .backbone_transfer import load_backbone_weights
+        load_backbone_weights(self, init_cfg['checkpoint'], init_cfg.get('prefix'))
+        self._is_init = True
+
     def train(self, mode: bool = True):
         super().train(mode)
         self._freeze_stages()
