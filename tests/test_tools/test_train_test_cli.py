@@ -3,11 +3,14 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 
 DEMO = 'configs/demo/resnet_digits_lt.py'
+OT_DEMO = 'configs/demo/coc_digits_lt_ot.py'
+HELPERS_ON_PATH = dict(PYTHONPATH=str(Path(__file__).resolve().parents[1] / 'helpers'))
 # Two short epochs keep each run to a few seconds; deterministic kernels for exact resume.
 FAST = ['train_cfg.max_epochs=2', 'train_cfg.val_interval=1', 'randomness.deterministic=True']
 
@@ -25,20 +28,28 @@ def final_state(work_dir):
     return ckpt['state_dict']
 
 
-def test_resume_after_one_epoch_equals_training_straight(repo_root, tmp_path):
+@pytest.mark.parametrize('config', [DEMO, OT_DEMO])
+def test_run_killed_mid_epoch_resumes_to_the_same_weights_and_metrics(repo_root, tmp_path, config):
+    """Straight 2 epochs vs. killed in the 2nd epoch and ``--resume`` (from the work dir's
+    last checkpoint): identical weights and test metrics, deterministic mode. The OT demo also
+    covers the two-stream sampler and the mixing schedule (mixing starts in epoch 2)."""
     straight, resumed = tmp_path / 'straight', tmp_path / 'resumed'
-    run_tool(repo_root, 'tools/train.py', DEMO, '--work-dir', str(straight),
+    run_tool(repo_root, 'tools/train.py', config, '--work-dir', str(straight),
              '--cfg-options', *FAST)
-    run_tool(repo_root, 'tools/train.py', DEMO, '--work-dir', str(resumed),
-             '--cfg-options', *FAST[1:], 'train_cfg.max_epochs=1')
-    run_tool(repo_root, 'tools/train.py', DEMO, '--work-dir', str(resumed),
-             '--resume', str(resumed / 'epoch_1.pth'), '--cfg-options', *FAST)
+    killed = run_tool(repo_root, 'tools/train.py', config, '--work-dir', str(resumed),
+                      '--cfg-options', *FAST, '+custom_imports.imports=[kill_mid_epoch_hook]',
+                      '+default_hooks.kill.type=KillMidEpochHook', '+default_hooks.kill.epoch=1',
+                      '+default_hooks.kill.batch_idx=3', env=HELPERS_ON_PATH, check=False)
+    assert killed.returncode == 37, killed.stderr[-3000:]
+    assert (resumed / 'epoch_1.pth').exists() and not (resumed / 'epoch_2.pth').exists()
+    run_tool(repo_root, 'tools/train.py', config, '--work-dir', str(resumed), '--resume',
+             '--cfg-options', *FAST)
     a, b = final_state(straight), final_state(resumed)
     assert a.keys() == b.keys()
     for key in a:
         assert torch.equal(a[key], b[key]), key
 
-    outputs = [run_tool(repo_root, 'tools/test.py', DEMO, str(work / 'epoch_2.pth'),
+    outputs = [run_tool(repo_root, 'tools/test.py', config, str(work / 'epoch_2.pth'),
                         '--work-dir', str(work / 'test')).stdout for work in (straight, resumed)]
     metrics = [dict(line.split(': ') for line in out.strip().splitlines()[-6:]) for out in outputs]
     assert metrics[0] == metrics[1]
@@ -47,8 +58,7 @@ def test_resume_after_one_epoch_equals_training_straight(repo_root, tmp_path):
 
 def test_two_cpu_processes_shard_the_data_and_agree_on_weights(repo_root, tmp_path):
     work = tmp_path / 'dist'
-    env = dict(PYTHONPATH=str(repo_root / 'tests' / 'helpers'), PYTHON=sys.executable,
-               PORT='29531', OMP_NUM_THREADS='1')
+    env = dict(HELPERS_ON_PATH, PYTHON=sys.executable, PORT='29531', OMP_NUM_THREADS='1')
     result = subprocess.run(
         ['bash', 'tools/dist_train.sh', DEMO, '2', '--work-dir', str(work), '--cfg-options',
          'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
