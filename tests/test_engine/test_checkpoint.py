@@ -1,3 +1,4 @@
+import zipfile
 
 import numpy as np
 import pytest
@@ -26,6 +27,21 @@ def test_mmengine_objects_load_with_weights_only(tmp_path):
     loaded = CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
     assert loaded['message_hub']['loss'].current() == 0.5
     assert loaded['meta']['arr'].tolist() == [0, 1, 2]
+
+
+def test_checkpoints_written_with_numpy_1_load(tmp_path):
+    """numpy < 2 pickles its scalars and arrays under ``numpy.core`` (model-zoo checkpoints)."""
+    path, old = tmp_path / 'numpy2.pth', tmp_path / 'numpy1.pth'
+    torch.save({'meta': {'seed': np.int64(3), 'arr': np.arange(3)}}, path)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(old, 'w') as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.endswith('data.pkl'):
+                assert b'numpy._core.multiarray' in data
+                data = data.replace(b'numpy._core.multiarray', b'numpy.core.multiarray')
+            dst.writestr(item, data)
+    meta = CheckpointLoader.load_checkpoint(str(old), map_location='cpu')['meta']
+    assert meta['seed'] == 3 and meta['arr'].tolist() == [0, 1, 2]
 
 
 def test_a_file_that_runs_code_is_refused_unless_trusted(tmp_path, monkeypatch):

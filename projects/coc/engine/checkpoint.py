@@ -26,11 +26,15 @@ class CheckpointError(ValueError):
 
 def _mmengine_safe_globals() -> list:
     """The non-tensor types in checkpoints that MMEngine's Runner (and timm's, ``args``) saves."""
-    numpy_types = [np.ndarray, np.dtype, np._core.multiarray._reconstruct,
-                   np._core.multiarray.scalar]
+    multiarray = np._core.multiarray
+    # numpy < 2 pickles these two under ``numpy.core``: files written with it must load too.
+    numpy_types = [np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar,
+                   (multiarray._reconstruct, 'numpy.core.multiarray._reconstruct'),
+                   (multiarray.scalar, 'numpy.core.multiarray.scalar')]
     numpy_types += [type(np.dtype(t)) for t in (np.float64, np.float32, np.float16, np.int64,
                                                 np.int32, np.uint8, np.bool_)]
-    return [HistoryBuffer, argparse.Namespace, *numpy_types, (_history_buffer_method, 'builtins.getattr'),
+    return [HistoryBuffer, argparse.Namespace, *numpy_types,
+            (_history_buffer_method, 'builtins.getattr'),
             (_history_buffer_method, '__builtin__.getattr')]
 
 
