@@ -30,3 +30,8 @@ def test_bad_input():
         OTmixPairing(num_classes=3, confusion=np.ones((2, 2)))
     with pytest.raises(ValueError, match='feature_weight'):
         OTmixPairing(num_classes=2, confusion=np.ones((2, 2)), feature_weight=2.0)
+    with pytest.raises(ValueError, match='finite non-negative'):
+        OTmixPairing(num_classes=2, confusion=np.array([[1.0, -1.0], [0.0, 1.0]]))
+    matrix = np.ones((2, 2), dtype=np.float32)
+    OTmixPairing(num_classes=2, confusion=matrix)
+    assert matrix.tolist() == [[1, 1], [1, 1]]  # the caller's array is left as it was

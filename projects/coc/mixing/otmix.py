@@ -8,7 +8,7 @@ from mmpretrain.registry import MODELS
 from torch import Tensor, nn
 
 from .optimal_transport import cosine_cost, sinkhorn_plan
-from .pairing import PairingResult, _check_batches
+from .pairing import PairingResult, _check_batches, load_confusion
 
 
 @MODELS.register_module()
@@ -19,7 +19,8 @@ class OTmixPairing(nn.Module):
     Args:
         num_classes: C.
         confusion: C x C matrix (array or ``.npy`` path; rows = true class); the diagonal is
-            dropped and each row scaled to sum to 1. OTmix's code takes it from the test set; use training predictions.
+            dropped and each row scaled to sum to 1. OTmix's code takes it from the test set;
+            use training predictions.
         feature_weight: ``w`` (OTmix: 0.05).
         eps: Sinkhorn regularisation (OTmix: ``ot.sinkhorn(reg=0.01)``).
         num_iters: most Sinkhorn iterations.
@@ -29,17 +30,12 @@ class OTmixPairing(nn.Module):
     def __init__(self, num_classes: int, confusion: Union[str, np.ndarray],
                  feature_weight: float = 0.05, eps: float = 0.01, num_iters: int = 1000):
         super().__init__()
-        matrix = torch.as_tensor(np.load(confusion) if isinstance(confusion, str)
-                                 else np.asarray(confusion), dtype=torch.float32)
-        if matrix.shape != (num_classes, num_classes):
-            raise ValueError(f'OTmixPairing: the confusion matrix has shape {tuple(matrix.shape)}'
-                             f' but num_classes={num_classes} needs ({num_classes}, '
-                             f'{num_classes}); check the file matches the dataset')
+        matrix = load_confusion(type(self).__name__, confusion, num_classes)
         if not 0 <= feature_weight <= 1:
             raise ValueError(f'OTmixPairing feature_weight must lie in [0, 1], got '
                              f'{feature_weight}')
         # Off-diagonal rates, as ConfusionPairing: a same-class pair teaches nothing new.
-        matrix = matrix.clone().fill_diagonal_(0)
+        matrix = matrix.fill_diagonal_(0)
         rates = matrix / matrix.sum(1, keepdim=True).clamp_min(1e-12)
         self.register_buffer('confusion', rates)
         self.feature_weight, self.eps, self.num_iters = feature_weight, eps, num_iters

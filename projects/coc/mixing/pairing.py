@@ -40,6 +40,21 @@ def _choose_direction(name: str, direction: str) -> str:
     return direction
 
 
+def load_confusion(name: str, confusion: Union[str, np.ndarray], num_classes: int) -> Tensor:
+    """A float32 copy of a C x C confusion matrix (rows = true class) given as an array or a
+    ``.npy`` path, checked for shape and for finite non-negative entries."""
+    matrix = torch.tensor(np.load(confusion) if isinstance(confusion, str)
+                          else np.asarray(confusion), dtype=torch.float32)
+    if matrix.shape != (num_classes, num_classes):
+        raise ValueError(f'{name}: the confusion matrix has shape {tuple(matrix.shape)} but '
+                         f'num_classes={num_classes} needs ({num_classes}, {num_classes}); check '
+                         'the file matches the dataset')
+    if not torch.isfinite(matrix).all() or (matrix < 0).any():
+        raise ValueError(f'{name}: the confusion matrix must hold finite non-negative counts '
+                         'or rates')
+    return matrix
+
+
 @MODELS.register_module()
 class RandomPairing(nn.Module):
     """CMO's pairing: foreground k meets background k (``shuffle=False``), or a random
@@ -85,19 +100,8 @@ class ConfusionPairing(nn.Module):
         super().__init__()
         self.num_classes, self.sample = num_classes, sample
         self.running = confusion is None
-        if self.running:
-            matrix = torch.zeros(num_classes, num_classes)
-        else:
-            matrix = torch.as_tensor(np.load(confusion) if isinstance(confusion, str)
-                                     else np.asarray(confusion), dtype=torch.float32)
-            if matrix.shape != (num_classes, num_classes):
-                raise ValueError(f'ConfusionPairing: the confusion matrix has shape '
-                                 f'{tuple(matrix.shape)} but num_classes={num_classes} needs '
-                                 f'({num_classes}, {num_classes}); check the file matches the '
-                                 'dataset')
-            if not torch.isfinite(matrix).all() or (matrix < 0).any():
-                raise ValueError('ConfusionPairing: the confusion matrix must hold finite '
-                                 'non-negative counts or rates')
+        matrix = (torch.zeros(num_classes, num_classes) if self.running else
+                  load_confusion(type(self).__name__, confusion, num_classes))
         self.register_buffer('confusion', matrix)
 
     @torch.no_grad()
