@@ -1,6 +1,9 @@
 """When to mix and when to guide the pairing: CMO's epoch window and mix probability, OTmix's
 guidance ramp ``(epoch / E) ** u``."""
+import logging
 from typing import Optional
+
+from mmengine.logging import print_log
 
 
 class MixSchedule:
@@ -26,8 +29,18 @@ class MixSchedule:
             raise ValueError(f'guide_power (OTmix u) must be >= 0 or None, got {guide_power}')
         self.mix_prob, self.start_epoch, self.end_epochs = mix_prob, start_epoch, end_epochs
         self.guide_power = guide_power
+        self._warned_empty_window = False
 
     def mix_probability(self, epoch: int, max_epochs: int) -> float:
+        if (self.mix_prob > 0 and self.start_epoch >= max_epochs - self.end_epochs
+                and not self._warned_empty_window):
+            # An iteration-based loop reports max_epochs=1: CMO's window would silently vanish.
+            self._warned_empty_window = True
+            print_log(f'MixSchedule: no epoch mixes: start_epoch={self.start_epoch} and '
+                      f'end_epochs={self.end_epochs} leave no epoch of max_epochs={max_epochs} '
+                      '(an iteration-based loop counts one epoch); lower them, or set '
+                      'mix_prob=0 to train without mixing', logger='current',
+                      level=logging.WARNING)
         in_window = self.start_epoch <= epoch < max_epochs - self.end_epochs
         return self.mix_prob if in_window else 0.0
 

@@ -1,0 +1,36 @@
+import pytest
+
+from coc.mixing.schedule import MixSchedule
+
+
+def test_mixing_window_and_probability():
+    schedule = MixSchedule(mix_prob=0.5, start_epoch=4, end_epochs=3)
+    # CMO: start_data_aug (3) < epoch < epochs - end_data_aug, 0-based epochs.
+    assert [e for e in range(200) if schedule.mix_probability(e, 200)] == list(range(4, 197))
+    assert schedule.mix_probability(4, 200) == 0.5
+
+
+def test_guidance_ramp():
+    assert MixSchedule().guide_probability(0, 10) == 1.0
+    ramp = MixSchedule(guide_power=2.0)
+    assert ramp.guide_probability(0, 10) == 0.0
+    assert ramp.guide_probability(5, 10) == pytest.approx(0.25)
+
+
+def test_an_empty_window_is_reported_once(capsys):
+    schedule = MixSchedule(mix_prob=0.5, start_epoch=4, end_epochs=3)
+    # An iteration-based loop: max_epochs is 1, so CMO's window is empty.
+    assert schedule.mix_probability(0, 1) == 0.0
+    schedule.mix_probability(0, 1)
+    logged = capsys.readouterr().out
+    assert logged.count('no epoch mixes') == 1 and 'start_epoch=4' in logged
+    MixSchedule(mix_prob=0.0, start_epoch=4).mix_probability(0, 1)  # not mixing is the intent
+    assert 'no epoch mixes' not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('kwargs, match', [(dict(mix_prob=1.5), 'mix_prob'),
+                                           (dict(start_epoch=-1), 'start_epoch'),
+                                           (dict(guide_power=-1.0), 'guide_power')])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        MixSchedule(**kwargs)
