@@ -23,8 +23,12 @@ class ClassCountsHook(Hook):
             return
         if isinstance(runner._train_loop, BaseLoop):
             train_set = runner._train_loop.dataloader.dataset
-        else:
+        elif runner.cfg.get('train_dataloader'):
             train_set = DATASETS.build(runner.cfg.train_dataloader.dataset)
+        else:
+            raise RuntimeError(
+                'ClassCountsHook needs the training set to count its classes, but the config '
+                'has no train_dataloader; add it, or give the metric class_counts=[...]')
         counts = get_class_counts(train_set)
         for metric in metrics:
             metric.class_counts = counts
