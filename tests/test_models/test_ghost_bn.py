@@ -64,6 +64,9 @@ def test_convert_keeps_weights_and_eval_behaviour():
     assert len(ghosts) == 2 and all(g.virtual_batch_size == 4 for g in ghosts)
     assert not any(type(m) is nn.BatchNorm2d for m in converted.modules())
     assert torch.allclose(converted.eval()(x), expected, atol=1e-6)
+    # A frozen BatchNorm (a backbone's frozen stage) stays frozen.
+    frozen = nn.BatchNorm2d(4).requires_grad_(False)
+    assert not any(p.requires_grad for p in GhostBatchNorm.convert(frozen, 4).parameters())
 
 
 def test_bad_virtual_batch_size():

@@ -56,13 +56,15 @@ class GhostBatchNorm(_BatchNorm):
     @classmethod
     def convert(cls, module: nn.Module, virtual_batch_size: int) -> nn.Module:
         """Replace every (non-synchronised) BatchNorm in ``module`` by a GhostBatchNorm with
-        the same parameters and buffers (on the CPU, as models are built); returns the
-        converted module."""
+        the same parameters (and their ``requires_grad``) and buffers, on the CPU as models
+        are built; returns the converted module."""
         if isinstance(module, _BatchNorm) and not isinstance(module, (cls, nn.SyncBatchNorm)):
             ghost = cls(module.num_features, virtual_batch_size, eps=module.eps,
                         momentum=module.momentum, affine=module.affine,
                         track_running_stats=module.track_running_stats)
             ghost.load_state_dict(module.state_dict())
+            for name, param in ghost.named_parameters(recurse=False):
+                param.requires_grad_(getattr(module, name).requires_grad)  # frozen stays frozen
             ghost.train(module.training)
             return ghost
         for name, child in module.named_children():
