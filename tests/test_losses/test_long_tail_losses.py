@@ -122,3 +122,5 @@ def test_losses_need_positive_training_counts(batch, loss_type):
         MODELS.build(dict(type=loss_type))(logits, y_a)
     with pytest.raises(ValueError, match='positive training count'):
         MODELS.build(dict(type=loss_type, class_counts=[10, 0, 3, 2]))(logits, y_a)
+    with pytest.raises(ValueError, match="3 class counts for 4 logits.*num_classes"):
+        MODELS.build(dict(type=loss_type, class_counts=[10, 3, 2]))(logits, y_a)

@@ -8,8 +8,9 @@ from mmpretrain.registry import MODELS
 from .soft_cross_entropy import LongTailLossBase
 
 
-def check_class_counts(class_counts, loss_name: str) -> torch.Tensor:
-    """Training counts as a float tensor; a clear error when unset or not positive."""
+def check_class_counts(class_counts, loss_name: str, num_classes: int) -> torch.Tensor:
+    """Training counts as a float tensor; a clear error when unset, not positive or not one
+    per logit."""
     if class_counts is None:
         raise RuntimeError(f'{loss_name} has no training class counts: pass class_counts or add '
                            "dict(type='LongTailLossHook') to custom_hooks")
@@ -17,6 +18,9 @@ def check_class_counts(class_counts, loss_name: str) -> torch.Tensor:
     if counts.dim() != 1 or (counts <= 0).any():
         raise ValueError(f'{loss_name} needs a positive training count for every class, got '
                          f'{counts.tolist()}; remove classes without training images')
+    if len(counts) != num_classes:
+        raise ValueError(f'{loss_name} has {len(counts)} class counts for {num_classes} logits; '
+                         "class_counts must match the head's num_classes")
     return counts
 
 
@@ -36,8 +40,7 @@ class BalancedSoftmaxLoss(LongTailLossBase):
         super().__init__(**kwargs)
         self.class_counts = class_counts
 
-    def log_probs(self, cls_score: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        counts = check_class_counts(self.class_counts, type(self).__name__).to(cls_score.device)
-        if len(counts) != cls_score.shape[1]:
-            raise ValueError(f'{len(counts)} class counts for {cls_score.shape[1]} logits')
+    def log_probs(self, cls_score: torch.Tensor) -> torch.Tensor:
+        counts = check_class_counts(self.class_counts, type(self).__name__,
+                                    cls_score.shape[1]).to(cls_score.device)
         return F.log_softmax(cls_score + torch.log(counts / counts.sum()), dim=1)

@@ -50,12 +50,10 @@ class LDAMLoss(LongTailLossBase):
                              f'max_margin={max_margin}, scale={scale}')
         self.class_counts, self.max_margin, self.scale = class_counts, max_margin, scale
 
-    def margins(self) -> torch.Tensor:
-        margins = check_class_counts(self.class_counts, type(self).__name__) ** -0.25
+    def margins(self, num_classes: int) -> torch.Tensor:
+        margins = check_class_counts(self.class_counts, type(self).__name__, num_classes) ** -0.25
         return margins * (self.max_margin / margins.max())
 
-    def log_probs(self, cls_score: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        margins = self.margins().to(cls_score.device)
-        if len(margins) != cls_score.shape[1]:
-            raise ValueError(f'{len(margins)} class counts for {cls_score.shape[1]} logits')
+    def log_probs(self, cls_score: torch.Tensor) -> torch.Tensor:
+        margins = self.margins(cls_score.shape[1]).to(cls_score.device)
         return margin_log_probs(cls_score, margins, self.scale)

@@ -87,7 +87,8 @@ class LongTailLossBase(nn.Module):
         self.class_weight = class_weight
         self.loss_weight, self.reduction = loss_weight, reduction
 
-    def log_probs(self, cls_score: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    def log_probs(self, cls_score: torch.Tensor) -> torch.Tensor:
+        """Log-probabilities ``[B, C]`` the soft target is weighed against."""
         raise NotImplementedError
 
     def forward(self, cls_score: torch.Tensor, target: torch.Tensor,
@@ -105,7 +106,7 @@ class LongTailLossBase(nn.Module):
         class_weight = None if self.class_weight is None else torch.as_tensor(
             self.class_weight, dtype=torch.float32, device=cls_score.device)
         reduction = reduction_override or self.reduction
-        log_probs = self.log_probs(cls_score.float(), target)
+        log_probs = self.log_probs(cls_score.float())
         if reduction == 'mean' and class_weight is None and avg_factor is not None:
             loss = weighted_soft_ce(log_probs, target, reduction='sum') / avg_factor
         else:
@@ -123,5 +124,5 @@ class SoftCrossEntropyLoss(LongTailLossBase):
         reduction: 'mean', 'sum' or 'none' (per sample).
     """
 
-    def log_probs(self, cls_score: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    def log_probs(self, cls_score: torch.Tensor) -> torch.Tensor:
         return F.log_softmax(cls_score, dim=1)
