@@ -24,7 +24,8 @@ class CutMixer:
             ``PredictedBox``); ``PredictedBox`` gets the class-activation map of the
             foreground's label from the classifier.
         alpha: ``lam ~ Beta(alpha, alpha)`` (CMO: 1).
-        per_sample: one lam per sample instead of one per batch (CMO's code).
+        per_sample: one lam per sample (the seed's later runs) instead of one for the batch
+            (CMO's code).
     """
 
     def __init__(self, placer: dict = dict(type='RandomBox'), alpha: float = 1.0,
@@ -40,7 +41,7 @@ class CutMixer:
         """Nothing to check: CutMix works with any classifier."""
 
     def __call__(self, classifier, bg: Tensor, fg: Tensor, fg_map: Optional[Tensor] = None):
-        lam = sample_lam(self.alpha, bg.shape[0], self.per_sample).to(bg.device)
+        lam = sample_lam(self.alpha, bg.shape[0], self.per_sample)
         mixed, lam_bg = self.placer(bg, fg, lam, fg_map=fg_map)
         return classifier.classify(mixed), lam_bg.to(bg.device)
 
@@ -59,13 +60,14 @@ class AlignMixer:
         eps, num_iters: Sinkhorn settings of the alignment (the paper: 0.1, 100).
     """
 
+    needs_model_map = False
+
     def __init__(self, stage: str, alpha: float = 2.0, input_mix_prob: float = 0.5,
                  eps: float = 0.1, num_iters: int = 100) -> None:
         if not 0 <= input_mix_prob <= 1:
             raise ValueError(f'input_mix_prob must lie in [0, 1], got {input_mix_prob}')
         self.stage, self.alpha, self.input_mix_prob = stage, alpha, input_mix_prob
         self.eps, self.num_iters = eps, num_iters
-    needs_model_map = False
 
     def check(self, classifier) -> None:
         names = dict(classifier.named_modules())
