@@ -76,5 +76,7 @@ def test_missing_counts_and_bad_thresholds_are_explained():
         evaluate(LongTailAccuracy(save_outputs=False))
     with pytest.raises(ValueError, match='3 class counts but the model predicts 5'):
         evaluate(LongTailAccuracy(class_counts=[5, 5, 5], save_outputs=False))
+    with pytest.raises(ValueError, match=r'topk=\(1, 6\).*5 classes'):
+        evaluate(LongTailAccuracy(class_counts=COUNTS, topk=(1, 6), save_outputs=False))
     with pytest.raises(ValueError, match='few_thr <= many_thr'):
         LongTailAccuracy(many_thr=10, few_thr=20)

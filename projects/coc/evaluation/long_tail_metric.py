@@ -79,6 +79,10 @@ class LongTailAccuracy(BaseMetric):
         if len(self.class_counts) != num_classes:
             raise ValueError(f'LongTailAccuracy got {len(self.class_counts)} class counts but the '
                              f'model predicts {num_classes} classes')
+        if max(self.topk) > num_classes:
+            raise ValueError(f'LongTailAccuracy topk={self.topk} asks for more than the '
+                             f'{num_classes} classes (top-k would be 100% by construction); '
+                             f'lower topk, e.g. topk=(1, )')
         ranked = np.argsort(-scores, axis=1)
         metrics = {f'top{k}': 100.0 * float(np.mean((ranked[:, :k] == labels[:, None]).any(1)))
                    for k in self.topk}
