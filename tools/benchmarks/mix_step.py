@@ -25,6 +25,7 @@ import json
 import os.path as osp
 import platform
 import statistics
+import sys
 import time
 
 import torch
@@ -122,7 +123,7 @@ def run(args, device: str) -> dict:
         if 'cmo' in times else {})
 
 
-def to_markdown(result: dict) -> str:
+def to_markdown(result: dict, command: str) -> str:
     lines = [f"# Training step time, ResNet-32, {result['batch_per_stream']} images per stream, "
              f"32x32 ({result['device']}, {result['threads']} threads)", '',
              '| mode | s / step (median) | min .. max | x CMO step (median) | x CMO step (min) |',
@@ -134,12 +135,14 @@ def to_markdown(result: dict) -> str:
         lines.append(f'| {mode} | {seconds:.4f} | {low:.4f} .. {high:.4f} | {ratio:.2f} '
                      f'| {min_ratio:.2f} |')
     lines += ['', f"{result['steps']} timed rounds (modes interleaved), torch {result['torch']}.",
-              'Command: `python tools/benchmarks/mix_step.py`', '']
+              f'Command: `{command}`', '']
     return '\n'.join(lines)
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    command = ' '.join(['python tools/benchmarks/mix_step.py', *argv])
     if args.threads:
         torch.set_num_threads(args.threads)
     devices = args.devices or ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
@@ -149,8 +152,8 @@ def main(argv=None):
         with open(name + '.json', 'w') as f:
             json.dump(result, f, indent=2)
         with open(name + '.md', 'w') as f:
-            f.write(to_markdown(result))
-        print(to_markdown(result))
+            f.write(to_markdown(result, command))
+        print(to_markdown(result, command))
 
 
 if __name__ == '__main__':

@@ -45,7 +45,11 @@ def object_masks(data, size):
     for info in annotations['images']:
         if info['id'] not in boxes:
             continue
-        image = cv2.imread(osp.join(data, 'train2017', info['file_name']))
+        path = osp.join(data, 'train2017', info['file_name'])
+        image = cv2.imread(path)
+        if image is None:
+            raise FileNotFoundError(f'{path} is listed in the annotations but cannot be read; '
+                                    '--data must hold train2017/ with every annotated image')
         scale_y, scale_x = size / image.shape[0], size / image.shape[1]
         mask = np.zeros((size, size), bool)
         for x, y, width, height in boxes[info['id']]:

@@ -90,8 +90,8 @@ def measure(solver, cost, eps, args):
     n, m = cost.shape[-2:]
     marginal = max((plan.sum(-1) - 1 / n).abs().max().item(),
                    (plan.sum(-2) - 1 / m).abs().max().item())
-    return dict(ms=1000 * statistics.median(times), ms_min=1000 * min(times), finite=bool(torch.isfinite(plan).all()),
-                marginal_err=marginal,
+    return dict(ms=1000 * statistics.median(times), ms_min=1000 * min(times),
+                finite=bool(torch.isfinite(plan).all()), marginal_err=marginal,
                 max_abs_diff=float(np.nanmax(np.abs(plan.numpy() - reference(cost, eps,
                                                                               args.iters)))))
 
