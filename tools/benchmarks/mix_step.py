@@ -22,6 +22,7 @@ median over rounds is reported with its ratio to the CMO step. Results go to
 """
 import argparse
 import json
+import os
 import os.path as osp
 import platform
 import statistics
@@ -146,6 +147,7 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     devices = args.devices or ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
+    os.makedirs(args.out_dir, exist_ok=True)
     for device in devices:
         result = run(args, device)
         name = osp.join(args.out_dir, f'mix_step_{device}')
