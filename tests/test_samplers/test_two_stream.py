@@ -67,3 +67,6 @@ def test_bad_input():
     with pytest.raises(ValueError, match='fewer than the background'):
         TwoStreamBatchSampler(bg, batch_size=4,
                               fg_sampler=dict(type='ClassAwareSampler', num_samples=50))
+    with pytest.raises(TypeError, match='`dataset` attribute'):
+        TwoStreamBatchSampler(list(range(10)), batch_size=4,
+                              fg_sampler=dict(type='ClassAwareSampler'))

@@ -21,7 +21,6 @@ from mmpretrain.registry import DATA_SAMPLERS
 from torch.utils.data import Sampler
 
 
-
 def dataset_labels(dataset) -> np.ndarray:
     """The class index of every sample (MMPretrain datasets and MMEngine wrappers)."""
     if hasattr(dataset, 'get_gt_labels'):
