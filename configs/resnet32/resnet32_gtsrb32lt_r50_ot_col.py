@@ -19,7 +19,6 @@ num_classes = 43
 data_preprocessor = dict(type=ClsDataPreprocessor, num_classes=num_classes,
                          mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5], to_rgb=True)
 model.head.num_classes = num_classes
-model.mixer.placer.update(per_sample=False)
 
 # No flip: a mirrored sign can mean another one (turn left / turn right).
 train_pipeline = [dict(type=LoadImageFromFile), dict(type=RandomCrop, crop_size=32, padding=4),
