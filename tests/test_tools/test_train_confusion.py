@@ -1,6 +1,7 @@
 import importlib.util
 
 import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
@@ -8,11 +9,16 @@ from mmpretrain.registry import MODELS
 from coc.datasets import DigitsLT
 
 
-def test_matrix_counts_the_training_split(repo_root, tmp_path):
+def _tool(repo_root):
     spec = importlib.util.spec_from_file_location(
         'train_confusion', repo_root / 'tools' / 'analysis_tools' / 'train_confusion.py')
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
+    return tool
+
+
+def test_matrix_counts_the_training_split(repo_root, tmp_path):
+    tool = _tool(repo_root)
     config = repo_root / 'configs' / 'demo' / 'coc_digits_lt_ot.py'
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(config).model)
@@ -23,3 +29,13 @@ def test_matrix_counts_the_training_split(repo_root, tmp_path):
     # Rows are true classes: they add up to the long-tailed training counts, not the test's.
     assert matrix.shape == (10, 10)
     assert matrix.sum(1).tolist() == DigitsLT(split='train').class_counts.tolist()
+
+
+def test_bad_input(repo_root, tmp_path):
+    tool = _tool(repo_root)
+    config = str(repo_root / 'configs' / 'demo' / 'coc_digits_lt_ot.py')
+    with pytest.raises(tool.UsageError, match='.npy'):
+        tool.main([config, 'model.pth', str(tmp_path / 'confusion.txt')])
+    with pytest.raises(tool.UsageError, match='test_dataloader'):
+        tool.main([config, 'model.pth', str(tmp_path / 'confusion.npy'), '--work-dir',
+                   str(tmp_path), '--cfg-options', 'test_dataloader=None'])

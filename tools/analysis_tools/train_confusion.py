@@ -40,6 +40,9 @@ def main(argv=None):
         raise UsageError(f'OUT must name a .npy file, got {args.out}')
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     cfg.load_from = None
+    if not cfg.get('train_dataloader') or not cfg.get('test_dataloader'):
+        raise UsageError(f'{args.config} needs a train_dataloader (the images counted) and a '
+                         'test_dataloader (the pipeline they go through)')
     train_set = cfg.train_dataloader.dataset
     innermost(train_set)['pipeline'] = innermost(cfg.test_dataloader.dataset)['pipeline']
     cfg.test_dataloader = dict(cfg.test_dataloader, dataset=train_set,
