@@ -66,10 +66,12 @@ def test_ratio_100_profile_and_shot_groups(r100):
 def test_kept_images_are_ldam_drws_choice(r100, train_labels):
     train = r100
     kept = [image_index(train.get_data_info(i)['img']) for i in range(len(train))]
-    # LDAM-DRW's gen_imbalanced_data: global numpy seed 0, per class shuffle, first n_k.
+    # LDAM-DRW's get_img_num_per_cls and gen_imbalanced_data, written out: global numpy
+    # seed 0, per class shuffle, first n_k.
     np.random.seed(0)
     expected = []
-    for k, n_k in enumerate(long_tail_counts(500, 100, 100)):
+    for k in range(100):
+        n_k = int(500 * (0.01**(k / (100 - 1.0))))
         idx = np.where(train_labels == k)[0]
         np.random.shuffle(idx)
         expected.extend(idx[:n_k].tolist())
