@@ -62,7 +62,11 @@ def load_config(path: str, cfg_options=None, work_dir=None, launcher='none') -> 
     cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(path))[0])
     if needs_cpu_distributed(launcher):
-        setup_cpu_distributed(cfg, launcher)
+        try:
+            setup_cpu_distributed(cfg, launcher)
+        except ValueError as err:  # another launcher, or no torchrun environment (RANK...)
+            raise UsageError(f'--launcher {launcher}: {err}; start multi-process runs with '
+                             'tools/dist_train.sh CONFIG NUM_PROCESSES') from None
     return cfg
 
 
