@@ -90,7 +90,8 @@ def write(result, args):
     with open(stem + '.md', 'w') as f:
         f.write(f"# Saliency points on COCO objects ({result['images']} images, "
                 f"{args.size}x{args.size}"
-                + (f', saliency computed at {args.upsample}x{args.upsample}' if args.upsample else '')
+                + (f', saliency computed at {args.upsample}x{args.upsample}'
+                   if args.upsample else '')
                 + ")\n\n| point | on an object box |\n|---|---|\n"
                 f"| most salient (sal_corr centre) | {result['most_salient']:.3f} |\n"
                 f"| least salient | {result['least_salient']:.3f} |\n"

@@ -22,8 +22,8 @@ def to_uint8_images(images: Tensor, mean: Optional[Sequence[float]] = None,
         if len(mean) != pixels.shape[1] or len(std) != pixels.shape[1]:
             raise ValueError(f'mean/std have {len(mean)}/{len(std)} values but the images have '
                              f'{pixels.shape[1]} channels')
-        pixels = pixels * pixels.new_tensor(std)[:, None, None] + pixels.new_tensor(mean)[:, None,
-                                                                                          None]
+        pixels = (pixels * pixels.new_tensor(std)[:, None, None]
+                  + pixels.new_tensor(mean)[:, None, None])
     return pixels.round().clamp(0, 255).byte().permute(0, 2, 3, 1).cpu().numpy()
 
 

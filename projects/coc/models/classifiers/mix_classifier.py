@@ -156,8 +156,7 @@ class MixClassifier(ImageClassifier):
         mix, guided = self._decide(inputs.device)
         if not mix:
             return self._plain_loss(bg, bg_samples)
-        world = get_dist_info()[1] if self.global_pairing else 1
-        if world * half < 2:
+        if self._pairing_world() * half < 2:
             raise ValueError('a mixing batch needs at least 2 backgrounds to choose from, got 1: '
                              'use batch_size >= 2 per stream')
         remembered = self.feature_pass == 'remembered'
@@ -179,16 +178,13 @@ class MixClassifier(ImageClassifier):
         if self.mixer.needs_model_map or (space == 'feature' and not remembered):
             bg_feats, fg_feats, fg_map = self._fresh_features(bg, fg, fg_labels, space)
         bg_index, cost = self._pair(pairing, bg_feats, fg_feats, bg_labels, fg_labels)
-        paired_bg = fetch_rows(bg, bg_index) if self.global_pairing else bg[bg_index]
-        paired_labels = fetch_rows(bg_labels, bg_index) if self.global_pairing else bg_labels[
-            bg_index]
+        paired_bg, paired_labels = self._take(bg, bg_index), self._take(bg_labels, bg_index)
         cls_score, lam_bg = self.mixer(self, paired_bg, fg, fg_map=fg_map)
         losses = dict(loss=self._mixed_loss(cls_score, paired_labels, fg_labels, lam_bg))
         if cost is not None and self.ot_cost_weight:
             losses['loss_ot_cost'] = self.ot_cost_weight * cost
         if remembered:
-            paired_ids = fetch_rows(bg_ids, bg_index) if self.global_pairing else bg_ids[bg_index]
-            self._remember_mixed(paired_bg, paired_ids, fg_ids)
+            self._remember_mixed(paired_bg, self._take(bg_ids, bg_index), fg_ids)
         return losses
 
     def _mixed_loss(self, cls_score: Tensor, bg_labels: Tensor, fg_labels: Tensor,
@@ -249,7 +245,7 @@ class MixClassifier(ImageClassifier):
     def _pair(self, pairing, bg_feats, fg_feats, bg_labels, fg_labels):
         """Each local foreground's background (a global index when pairing globally) and the
         transport cost."""
-        world = get_dist_info()[1] if self.global_pairing else 1
+        world = self._pairing_world()
         if world > 1:
             bg_labels, fg_labels = gather_rows(bg_labels)[0], gather_rows(fg_labels)[0]
             if bg_feats is not None:
@@ -266,6 +262,15 @@ class MixClassifier(ImageClassifier):
                 # gradients, and each rank's features carry grad in its own slice only.
                 cost = cost * world - cost.detach() * (world - 1)
         return bg_index, cost
+
+    def _pairing_world(self) -> int:
+        """How many processes' batches one pairing spans."""
+        return get_dist_info()[1] if self.global_pairing else 1
+
+    def _take(self, rows: Tensor, bg_index: Tensor) -> Tensor:
+        """Rows ``bg_index`` of this process's background stream (global indices, fetched
+        from their processes, when pairing globally)."""
+        return fetch_rows(rows, bg_index) if self.global_pairing else rows[bg_index]
 
     # ---------------------------------------------------------------- remembered features
     @staticmethod
