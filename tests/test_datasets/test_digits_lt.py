@@ -32,6 +32,7 @@ def test_images_are_32x32_rgb_uint8():
     (dict(split='val'), 'split'),
     (dict(imbalance_ratio=0.5), 'imbalance_ratio'),
     (dict(profile='linear'), 'profile'),
+    (dict(split='test', profile='linear'), 'profile'),
     (dict(test_per_class=500), 'test_per_class'),
 ])
 def test_bad_arguments_are_named(kwargs, message):

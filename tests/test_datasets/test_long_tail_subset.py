@@ -73,6 +73,7 @@ def test_lazy_init_defers_loading():
     (dict(imbalance_ratio=10, class_order='size'), ValueError, 'class_order'),
     (dict(imbalance_ratio=10, split='holdout'), ValueError, 'holdout_per_class >= 1'),
     (dict(imbalance_ratio=100, n_max=50), ValueError, 'with 0 images'),
+    (dict(imbalance_ratio=2, n_max=0), ValueError, 'n_max and num_classes must be positive'),
     (dict(imbalance_ratio=2, holdout_per_class=20), ValueError, "'c3'.*no image"),
 ])
 def test_bad_input(kwargs, error, match):

@@ -11,7 +11,7 @@ import numpy as np
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from .long_tail_profile import long_tail_counts
+from .long_tail_profile import check_profile, long_tail_counts
 
 SPLITS = ('train', 'test')
 
@@ -34,6 +34,7 @@ class DigitsLT(BaseDataset):
                  image_size=32, seed=0, pipeline=(), **kwargs):
         if split not in SPLITS:
             raise ValueError(f'DigitsLT split must be one of {SPLITS}, got {split!r}')
+        check_profile(imbalance_ratio, profile)
         if image_size < 8:
             raise ValueError(f'DigitsLT image_size must be >= 8 (the scans are 8x8), '
                              f'got {image_size}')

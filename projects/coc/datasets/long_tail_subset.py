@@ -95,7 +95,7 @@ class LongTailDataset:
         self._fully_initialized = True
 
     def _quota(self, available: np.ndarray) -> np.ndarray:
-        n_max = self.n_max or int(available.max())
+        n_max = int(available.max()) if self.n_max is None else self.n_max
         profile = np.array(long_tail_counts(n_max, len(available), self.imbalance_ratio,
                                             self.profile))
         if self.class_order == 'index':
@@ -116,11 +116,12 @@ class LongTailDataset:
                 f'holdout_per_class')
         short = np.flatnonzero(counts < quota)
         if len(short):
+            fix = ('a smaller holdout_per_class' if self.split == 'holdout'
+                   else "class_order='count' or a smaller n_max")
             print_log(f'LongTailDataset: {len(short)} class(es) have fewer images than their '
                       f'quota and keep all of them: '
                       f'{ {classes[k]: (int(counts[k]), int(quota[k])) for k in short} } '
-                      f"(kept, quota); class_order='count' or a smaller n_max avoids this",
-                      logger='current', level=30)
+                      f'(kept, quota); {fix} avoids this', logger='current', level=30)
 
     @property
     @force_full_init
