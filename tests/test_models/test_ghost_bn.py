@@ -25,6 +25,11 @@ def test_uneven_last_chunk_and_small_batches():
     x = torch.randn(10, 2, 3, 3)
     bn = GhostBatchNorm(2, virtual_batch_size=4).train()
     assert torch.allclose(bn(x), _chunk_normalised(x, 4, bn.eps), atol=1e-5)
+    # A last single sample joins the chunk before it (vectors: one sample has no statistics).
+    vectors = torch.randn(9, 2)
+    expected = torch.cat([F.batch_norm(vectors[:4], None, None, training=True),
+                          F.batch_norm(vectors[4:], None, None, training=True)])
+    assert torch.allclose(GhostBatchNorm(2, 4).train()(vectors), expected, atol=1e-5)
     # A batch no larger than a chunk is ordinary BatchNorm.
     plain = nn.BatchNorm2d(2).train()
     assert torch.allclose(GhostBatchNorm(2, 16).train()(x), plain(x), atol=1e-6)

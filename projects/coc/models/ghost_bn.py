@@ -12,7 +12,8 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 class GhostBatchNorm(_BatchNorm):
     """BatchNorm whose training statistics come from consecutive chunks of
-    ``virtual_batch_size`` samples (the last chunk may be smaller).
+    ``virtual_batch_size`` samples (the last chunk may be smaller; a last single sample
+    joins the chunk before it).
 
     Running statistics take one momentum step per forward with the chunk-averaged mean and
     (unbiased) variance: what a chunk sees on average, without compounding the momentum
@@ -37,7 +38,14 @@ class GhostBatchNorm(_BatchNorm):
         self._check_input_dim(input)
         if not self.training or input.shape[0] <= self.virtual_batch_size:
             return super().forward(input)
-        chunks = input.split(self.virtual_batch_size)
+        sizes = [self.virtual_batch_size] * (input.shape[0] // self.virtual_batch_size)
+        if input.shape[0] % self.virtual_batch_size:
+            sizes.append(input.shape[0] % self.virtual_batch_size)
+        if sizes[-1] == 1:
+            # A lone sample has no batch statistics (a [1, C] input is an error): it joins the
+            # chunk before it.
+            sizes[-2:] = [sizes[-2] + 1]
+        chunks = input.split(sizes)
         outputs = [F.batch_norm(c, None, None, self.weight, self.bias, True, 0.0, self.eps)
                    for c in chunks]
         if self.track_running_stats:
