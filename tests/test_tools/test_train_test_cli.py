@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from coc.datasets import DigitsLT
+
 DEMO = 'configs/demo/resnet_digits_lt.py'
 OT_DEMO = 'configs/demo/coc_digits_lt_ot.py'
 HELPERS_ON_PATH = dict(PYTHONPATH=str(Path(__file__).resolve().parents[1] / 'helpers'))
@@ -69,7 +71,7 @@ def test_two_cpu_processes_shard_the_data_and_agree_on_weights(repo_root, tmp_pa
     seen = [set(r['sample_indices']) for r in ranks]
     # One epoch covers every sample; the shards overlap only by DefaultSampler's padding, which
     # repeats at most world_size - 1 = 1 index to make the two shards equal.
-    assert seen[0] | seen[1] == set(range(max(seen[0] | seen[1]) + 1))
+    assert seen[0] | seen[1] == set(range(len(DigitsLT(split='train'))))
     assert len(seen[0] & seen[1]) <= 1 and len(seen[0]) > 100
     assert ranks[0]['weights'] == ranks[1]['weights']
 
