@@ -16,7 +16,9 @@ class EpochSeedHook(Hook):
     drop-path and mixing draws after ``--resume`` would differ from an uninterrupted run.
     With this hook an epoch's randomness depends only on the seed, the epoch and the rank:
     training 1 epoch, stopping (or being killed mid-epoch) and resuming gives the same weights
-    as training straight through (with deterministic kernels).
+    as training straight through (with deterministic kernels). Dataloader workers draw from
+    their own seeds, which MMEngine's ``worker_init_fn`` sets each time they start, i.e.
+    every epoch; ``persistent_workers=True`` keeps them across epochs and breaks this.
     """
     priority = 'VERY_HIGH'
 
