@@ -25,3 +25,13 @@ def test_a_typo_is_refused_with_the_keys_that_exist(cfg):
 def test_plus_prefix_adds_a_new_key(cfg):
     merge_cfg_options(cfg, {'+train_cfg.val_interval': 3})
     assert cfg.train_cfg.val_interval == 3
+
+
+@pytest.mark.parametrize('key, match', [
+    ('pipeline.3.size', r"pipeline has no '3' \(it has indices 0..0\)"),
+    ('train_cfg.max_epochs.x', r"train_cfg.max_epochs has no 'x' \(it has nothing"),
+    ('optim_wrapper.lr', r"the config has no 'optim_wrapper'.*\+optim_wrapper.lr="),
+])
+def test_unknown_list_index_value_and_top_level_keys_are_named(cfg, key, match):
+    with pytest.raises(ConfigOptionError, match=match):
+        merge_cfg_options(cfg, {key: 1})
