@@ -34,6 +34,9 @@ def test_num_classes_covers_labels_missing_from_a_split(image_root):
     assert ds.class_counts.tolist() == [3, 0, 1, 0, 0]
     with pytest.raises(ValueError, match='label 2 but the dataset has 2 classes'):
         ImageListDataset(ann_file='train.txt', data_root=str(image_root), num_classes=2)
+    with pytest.raises(ValueError, match='num_classes=5 and 3 class names'):
+        ImageListDataset(ann_file='train.txt', data_root=str(image_root), num_classes=5,
+                         classes=['a', 'b', 'c'])
 
 
 def test_missing_image_is_named(image_root):

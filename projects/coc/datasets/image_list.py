@@ -63,6 +63,9 @@ class ImageListDataset(BaseDataset):
         if self.CLASSES is None:
             num_classes = self.num_classes or top + 1
             self._metainfo['classes'] = tuple(str(k) for k in range(num_classes))
+        elif self.num_classes is not None and self.num_classes != len(self.CLASSES):
+            raise ValueError(f'ImageListDataset got num_classes={self.num_classes} and '
+                             f'{len(self.CLASSES)} class names; give one of the two')
         if top >= len(self.CLASSES):
             raise ValueError(f'{self.ann_file} has label {top} but the dataset has '
                              f'{len(self.CLASSES)} classes; raise num_classes or fix the list')
