@@ -1,2 +1,2 @@
-"""Models: backbones and classifiers."""
+"""Models: Context-Cluster and ResNet-32 backbones, the mixing classifier, a cosine head."""
 from . import backbones, classifiers  # noqa: F401
