@@ -8,6 +8,8 @@ from mmengine.config import Config
 
 
 class ConfigOptionError(KeyError):
+    """An unknown ``--cfg-options`` key; printed as its message, without KeyError's quotes."""
+
     def __str__(self):
         return self.args[0]
 
