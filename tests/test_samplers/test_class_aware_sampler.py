@@ -157,3 +157,14 @@ def test_runner_builds_it_with_dataset_and_seed(dataset):
 def test_bad_arguments_are_rejected_with_the_fix(dataset, kwargs, match):
     with pytest.raises(ValueError, match=match):
         ClassAwareSampler(dataset, **kwargs)
+
+
+def test_dataset_without_class_names_is_named(dataset):
+    class Unnamed:
+        metainfo = {}
+
+        def get_gt_labels(self):
+            return dataset.get_gt_labels()
+
+    with pytest.raises(ValueError, match=r'Unnamed has no metainfo\["classes"\].*class names'):
+        ClassAwareSampler(Unnamed())

@@ -20,12 +20,7 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from mmpretrain.registry import DATA_SAMPLERS
 from torch.utils.data import Sampler
 
-
-def dataset_labels(dataset) -> np.ndarray:
-    """The class index of every sample (MMPretrain datasets and MMEngine wrappers)."""
-    if hasattr(dataset, 'get_gt_labels'):
-        return np.asarray(dataset.get_gt_labels(), dtype=np.int64)
-    return np.array([dataset.get_cat_ids(i)[0] for i in range(len(dataset))], dtype=np.int64)
+from coc.datasets.class_counts import get_labels, get_num_classes
 
 
 def _check_real(name: str, value) -> float:
@@ -98,8 +93,8 @@ class ClassAwareSampler(Sampler):
         self.class_cycle, self.replacement = class_cycle, replacement
 
         self.dataset = dataset
-        self.labels = dataset_labels(dataset)
-        self.class_counts = np.bincount(self.labels, minlength=len(dataset.metainfo['classes']))
+        self.labels = get_labels(dataset)
+        self.class_counts = np.bincount(self.labels, minlength=get_num_classes(dataset))
         # Indices of each class, concatenated in class order, for the two-stage draw.
         self.by_class = np.argsort(self.labels, kind='stable')
         self.class_start = np.concatenate([[0], np.cumsum(self.class_counts)[:-1]])
