@@ -57,6 +57,48 @@ def test_pretrained_init_cfg_of_another_arch_stops_the_detector(tmp_path):
         detector.init_weights()
 
 
+
+def test_pretrained_in_an_init_cfg_list_is_checked_too(tmp_path):
+    """A list (e.g. trunc-normal then Pretrained) must not fall back to MMEngine's loader."""
+    save_classifier(tmp_path / 'coc-small.pth', arch='small')
+    backbone = ContextCluster(arch='tiny', init_cfg=[
+        dict(type='TruncNormal', layer='Linear', std=.02),
+        dict(type='Pretrained', checkpoint=str(tmp_path / 'coc-small.pth'), prefix='backbone.')])
+    with pytest.raises(CheckpointError, match='not a checkpoint of this ContextCluster'):
+        backbone.init_weights()
+
+
+def test_classifier_fine_tuning_from_pretrained_records_the_checkpoint(tmp_path):
+    """A classifier config with a Pretrained backbone: every tensor arrives, and MMEngine's
+    init-info dump names the checkpoint, not a generic 'user-defined init_weights'."""
+    trained = save_classifier(tmp_path / 'coc-tiny.pth').backbone.state_dict()
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        classifier = CLS_MODELS.build(dict(
+            type='ImageClassifier', backbone=dict(
+                type=ContextCluster, arch='tiny', init_cfg=dict(
+                    type='Pretrained', checkpoint=str(tmp_path / 'coc-tiny.pth'),
+                    prefix='backbone.')),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=7, in_channels=320)))
+    logger = MMLogger.get_instance('pretrained_info_test', log_file=str(tmp_path / 'log.txt'))
+    classifier.init_weights()
+    for key, tensor in trained.items():
+        assert torch.equal(classifier.backbone.state_dict()[key], tensor), key
+    for handler in logger.handlers:
+        handler.flush()
+    log = (tmp_path / 'log.txt').read_text()
+    assert ('backbone.patch_embed.proj.weight - torch.Size([32, 5, 4, 4]): \n'
+            f'load_backbone_weights (init_cfg Pretrained): load from {tmp_path / "coc-tiny.pth"}'
+            ) in log
+
+
+def test_whole_model_checkpoint_without_prefix_names_the_prefix(tmp_path):
+    save_classifier(tmp_path / 'coc-tiny.pth')
+    backbone = ContextCluster(arch='tiny', init_cfg=dict(
+        type='Pretrained', checkpoint=str(tmp_path / 'coc-tiny.pth')))
+    with pytest.raises(CheckpointError, match=r"set init_cfg\.prefix='backbone\.'"):
+        backbone.init_weights()
+
 def test_transfer_reports_skipped_head_and_fresh_output_norms(tmp_path):
     save_classifier(tmp_path / 'coc-tiny.pth')
     backbone = ContextCluster(arch='tiny', out_indices=(0, 1, 2, 3))

@@ -47,7 +47,8 @@ class BackboneTransfer:
 
 def _state_dict_of(checkpoint, filename: str) -> dict:
     state = unwrap_state_dict(checkpoint)[0] if isinstance(checkpoint, dict) else None
-    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+    if not isinstance(state, dict) or not state or not all(torch.is_tensor(v)
+                                                           for v in state.values()):
         raise CheckpointError(f'{filename} holds no state_dict of tensors')
     return state
 
@@ -92,6 +93,10 @@ def load_backbone_weights(backbone: nn.Module, filename: str,
                   for k, v in own.items() if k in inside and inside[k].shape != v.shape]
     name = type(backbone).__name__
     if len(unknown) == len(inside):
+        if not prefix and any(k.startswith('backbone.') and k[len('backbone.'):] in own
+                              for k in unknown):
+            raise CheckpointError(f"{filename} is a whole model's checkpoint: set "
+                                  "init_cfg.prefix='backbone.' to load its backbone")
         raise CheckpointError(
             f'{filename} holds another model (e.g. {unknown[:3]}), none of whose tensors '
             f'this {name} has. Use a checkpoint of a {name} classifier (the authors\' '

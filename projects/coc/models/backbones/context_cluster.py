@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath, build_activation_layer, build_norm_layer
+from mmengine.model import PretrainedInit, initialize, update_init_info
 from mmengine.utils.dl_utils.parrots_wrapper import _BatchNorm
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.registry import MODELS
@@ -517,16 +518,30 @@ class ContextCluster(BaseBackbone):
                 param.requires_grad = False
 
     def init_weights(self):
-        """``init_cfg=dict(type='Pretrained', ...)`` goes through :func:`load_backbone_weights`:
-        MMEngine's initialiser would drop keys outside ``prefix`` silently and load a checkpoint
-        of another arch half-way; ours refuses it and logs what it skipped."""
-        init_cfg = self.init_cfg if isinstance(self.init_cfg, dict) else {}
-        if init_cfg.get('type') != 'Pretrained' or self._is_init:
+        """An ``init_cfg`` entry of type ``Pretrained`` goes through :func:`load_backbone_weights`
+        (after the other entries, as MMEngine orders them): MMEngine's initialiser would drop
+        keys outside ``prefix`` silently and load a checkpoint of another arch half-way; ours
+        refuses it and logs what it skipped. ``prefix`` means what it means to MMEngine (None:
+        the whole checkpoint is the backbone's)."""
+        init_cfgs = self.init_cfg if isinstance(self.init_cfg, list) else [self.init_cfg]
+        pretrained = [cfg for cfg in init_cfgs
+                      if isinstance(cfg, dict) and cfg.get('type') in ('Pretrained', PretrainedInit)]
+        if not pretrained or self._is_init:
             return super().init_weights()
+        if len(pretrained) > 1:
+            raise ValueError(f'ContextCluster init_cfg has {len(pretrained)} Pretrained entries; '
+                             'keep the one checkpoint the backbone should start from')
+        pretrained = pretrained[0]
+        others = [cfg for cfg in init_cfgs if cfg is not pretrained and cfg]
+        if others:
+            initialize(self, others)
         # imported here: the transfer module reads checkpoints via the converter, which needs
         # this class
         from .backbone_transfer import load_backbone_weights
-        load_backbone_weights(self, init_cfg['checkpoint'], init_cfg.get('prefix'))
+        load_backbone_weights(self, pretrained['checkpoint'], pretrained.get('prefix'))
+        if hasattr(self, '_params_init_info'):  # set while a parent model initialises
+            update_init_info(self, init_info='load_backbone_weights (init_cfg Pretrained): '
+                             f'load from {pretrained["checkpoint"]}')
         self._is_init = True
 
     def train(self, mode: bool = True):
