@@ -246,6 +246,7 @@ def test_norm_eval_keeps_batch_norm_statistics():
     (dict(ContextCluster.arch_settings['tiny'], heads=[4, 4, 8]), r"arch\['heads'\]"),
     (dict(ContextCluster.arch_settings['tiny'], fold=[8, 4, 2]), r"arch\['fold'\]"),
     (dict(ContextCluster.arch_settings['tiny'], proposal=[2, 2, 0, 2]), r"arch\['proposal'\]"),
+    (dict(ContextCluster.arch_settings['tiny'], proposal=[2., 2, 2, 2]), r"arch\['proposal'\]"),
     (dict(ContextCluster.arch_settings['tiny'], head_dims=24), r"unknown \['head_dims'\]"),
 ])
 def test_bad_arch_is_named(arch, match):
@@ -260,6 +261,8 @@ def test_bad_settings_and_inputs_are_named():
         ContextCluster('tiny', frozen_stages=5)
     with pytest.raises(ValueError, match='at least 4x4 pixels'):
         ContextCluster('tiny')(torch.randn(1, 3, 2, 2))
+    with pytest.raises(ValueError, match=r'needs \[B, C, H, W\] images .* got shape \(3, 8\)'):
+        ContextCluster('tiny')(torch.randn(3, 8))
 
 
 @pytest.mark.parametrize('config', sorted(p.name for p in (REPO / 'configs' / 'coc').glob('*.py')))

@@ -341,7 +341,8 @@ def _check_arch(arch: dict, keys: Sequence[str]) -> dict:
             raise ValueError(f"ContextCluster arch['{key}'] = {value!r} must give one entry "
                              f"per stage: 'layers' has {len(layers)} stages")
         for entry in value:
-            numbers = [entry] if key not in ('proposal', 'fold') or isinstance(entry, int) else entry
+            pair = key in ('proposal', 'fold') and isinstance(entry, Sequence)
+            numbers = entry if pair else [entry]
             if len(numbers) not in (1, 2) or not all(
                     isinstance(n, (int, float)) and n > 0 for n in numbers) or (
                     key != 'mlp_ratios' and not all(isinstance(n, int) for n in numbers)):
@@ -481,8 +482,8 @@ class ContextCluster(BaseBackbone):
 
     def _check_input(self, x):
         kernel, _, pad = self.stem_geometry
-        height, width = x.shape[-2:]
-        if x.dim() != 4 or min(height, width) + 2 * pad < kernel or min(height, width) < 2:
+        side = min(x.shape[-2:]) if x.dim() == 4 else 0
+        if side + 2 * pad < kernel or side < 2:
             raise ValueError(f'ContextCluster needs [B, C, H, W] images of at least '
                              f'{max(kernel - 2 * pad, 2)}x{max(kernel - 2 * pad, 2)} pixels '
                              f'(the stem kernel {kernel}, pad {pad}), got shape '
@@ -524,8 +525,8 @@ class ContextCluster(BaseBackbone):
         refuses it and logs what it skipped. ``prefix`` means what it means to MMEngine (None:
         the whole checkpoint is the backbone's)."""
         init_cfgs = self.init_cfg if isinstance(self.init_cfg, list) else [self.init_cfg]
-        pretrained = [cfg for cfg in init_cfgs
-                      if isinstance(cfg, dict) and cfg.get('type') in ('Pretrained', PretrainedInit)]
+        pretrained = [cfg for cfg in init_cfgs if isinstance(cfg, dict)
+                      and cfg.get('type') in ('Pretrained', PretrainedInit)]
         if not pretrained or self._is_init:
             return super().init_weights()
         if len(pretrained) > 1:
