@@ -9,6 +9,7 @@ import torch
 from mmpretrain.registry import MODELS
 
 import coc  # noqa: F401
+from coc.models.backbones import ContextCluster
 from coc.models.backbones.context_cluster_convert import convert_coc_checkpoint
 
 
@@ -96,6 +97,15 @@ def test_dense_prediction_checkpoint_loads_into_the_four_output_backbone():
     backbone.load_state_dict({k[len(prefix):]: v for k, v in converted.items()}, strict=True)
     assert {f'backbone.norm{i}.weight' for i in (0, 2, 4, 6)} <= converted.keys()
 
+
+
+@pytest.mark.parametrize('arch', ['small', 'medium', 'base_dim64', 'base_dim96'])
+def test_report_names_the_arch_of_the_weights(arch):
+    """The arch to build is read from the tensor shapes (tiny's three variants: see above)."""
+    state = ContextCluster(arch, out_indices=(0, 1, 2, 3)).state_dict()
+    _, report = convert_coc_checkpoint(state)
+    assert report.archs == [arch]
+    assert f'build it as arch={arch}' in str(report)
 
 def test_checkpoint_of_another_model_is_refused():
     resnet = MODELS.build(dict(type='ResNet', depth=18)).state_dict()

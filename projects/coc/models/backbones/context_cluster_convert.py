@@ -16,7 +16,7 @@ from typing import Dict, List, Mapping, Tuple
 
 import torch
 
-from .context_cluster import ContextCluster
+from .context_cluster import ContextCluster, _check_arch
 
 CONTAINERS = ('state_dict', 'state_dict_ema', 'model')
 
@@ -132,13 +132,12 @@ def matching_archs(shapes: Dict[str, list]) -> List[str]:
     """
     names = []
     for name, arch in ContextCluster.arch_settings.items():
-        stages = range(len(arch['layers']))
-        head_dims = [arch['head_dim']] * len(stages) if isinstance(arch['head_dim'], int) \
-            else arch['head_dim']
-        if shapes == {'layers': list(arch['layers']), 'embed_dims': list(arch['embed_dims']),
-                      'mlp_hidden': [int(arch['embed_dims'][i] * arch['mlp_ratios'][i])
-                                     for i in stages],
-                      'heads x head_dim': [arch['heads'][i] * head_dims[i] for i in stages]}:
+        arch = _check_arch(arch, ContextCluster.arch_keys)  # one entry per stage
+        if shapes == {'layers': arch['layers'], 'embed_dims': arch['embed_dims'],
+                      'mlp_hidden': [int(dim * ratio) for dim, ratio in
+                                     zip(arch['embed_dims'], arch['mlp_ratios'])],
+                      'heads x head_dim': [heads * dim for heads, dim in
+                                           zip(arch['heads'], arch['head_dim'])]}:
             names.append(name)
     return names
 
