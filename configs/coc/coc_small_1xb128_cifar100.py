@@ -4,15 +4,14 @@
 # The ImageNet stem (4x4 patches, stride 4) leaves 8/4/2/1-point maps on 32x32 images, so
 # folds 8/4/2/1 make one-point regions: every center is the point itself, no clustering.
 # Here a 2x2 stride-2 stem gives 16/8/4/2-point maps; fold 2 only at stage 0 and one center
-# at stage 3 keep 16/16/4/4 points per center. Measured (docs/context_cluster.md,
-# tools/benchmarks/coc_cifar_stem.py): CoC-Small MACs at 32x32 are 0.057 G (ImageNet stem),
-# 0.227 G (this stride 2), 0.911 G (stride 1, folds 4/2/1/1); a narrow CoC trained on 860
-# GTSRB 32x32 images reached 15.1 / 9.3 / 4.7 % top-1 after 3 epochs (ImageNet stem /
-# stride 2 / stride 1), 47.6 / 36.3 % after 12 (ImageNet stem / stride 2), and 50.2 / 40.5 %
-# after 2 epochs on 5130 images. So stride 2 is
-# the cheapest setting that still clusters, and stride 1 cost 4x more without an accuracy
-# gain at that budget; the short runs did not show clustering beating the degenerate stem -
-# confirm with a full CIFAR-100 run.
+# at stage 3 keep 16/16/4/4 points per center. Measured (commands in docs/context_cluster.md):
+# CoC-Small MACs at 32x32 are 0.088 G (ImageNet stem), 0.232 G (this stride 2), 0.920 G
+# (stride 1, folds 4/2/1/1); a narrow CoC trained on 860 GTSRB 32x32 images reached
+# 15.1 / 9.3 / 4.7 % top-1 after 3 epochs (ImageNet stem / stride 2 / stride 1),
+# 47.6 / 36.3 % after 12 (ImageNet stem / stride 2), and 50.2 / 40.5 % after 2 epochs on
+# 5130 images. So stride 2 is the cheapest setting that still clusters, and stride 1 cost 4x
+# more without an accuracy gain at that budget; the short runs did not show clustering
+# beating the degenerate stem - confirm with a full CIFAR-100 run.
 from mmengine.config import read_base
 
 with read_base():

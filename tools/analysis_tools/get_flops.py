@@ -10,9 +10,10 @@ element-wise ops (activations, residual adds, scaling) are not counted.
 The tracer counts all three ``bmm`` of coc's Cluster (cosine similarity, Eq. 1 aggregation,
 Eq. 2 dispatch), so it needs no extra handles. The authors' code aggregates and dispatches
 with broadcast multiply + sum, which fvcore-style counters skip: for CoC-Tiny at 224x224 the
-same tracer gives 1.103 G on our broadcast reference (``--broadcast-reference``) and 1.114 G
-on coc's Cluster; the difference is exactly those two products (2 x points x centers x
-channels per block).
+same tracer gives 1.103 G on our broadcast reference (``--broadcast-reference``, the authors'
+count) and 1.127 G on coc's Cluster: those two products (2 x points x centers x channels per
+block, 11 M) plus f and v applied to the pooled centers (15 M; the reference pools their
+outputs). docs/coc_tools.md has the per-variant table.
 """
 import argparse
 import os.path as osp
