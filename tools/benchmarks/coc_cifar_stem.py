@@ -4,11 +4,13 @@
 
 The ImageNet stem (4x4 patches) leaves 8/4/2/1-point maps on a 32x32 image, so folds
 8/4/2/1 cut it into one-point regions and clustering degenerates. The candidates keep every
-stage clustering several points per center by a finer stem; each trains a CoC from
-scratch (CoC-Small, or a narrow CoC with ``--arch narrow``) on the same split of a folder of 32x32 images (one sub-folder per class; files named
-``<a>_<track>_<frame>.png`` like the GTSRB extract are split by track so near-identical frames
-never straddle train and test) and reports training throughput and test top-1. Results go to
-``<out-dir>/coc_cifar_stem_<arch>_<epochs>e.{json,md}``.
+stage clustering several points per center by a finer stem; each trains a CoC from scratch
+(CoC-Small, or a narrow CoC with ``--arch narrow``) on the same split of a folder of 32x32
+images (one sub-folder per class; files named ``<a>_<track>_<frame>.png`` like the GTSRB
+extract are split by track so near-identical frames never straddle train and test) and
+reports training throughput and test top-1. Results go to
+``<out-dir>/coc_cifar_stem_<arch>_<epochs>e.{json,md}``. MACs of each setting:
+``tools/analysis_tools/get_flops.py`` (commands in docs/context_cluster.md).
 """
 import argparse
 import json
@@ -55,24 +57,33 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def _track(filename):
+    """The track of ``<a>_<track>_<frame>.png``; a file named otherwise is its own track."""
+    return filename.split('_')[1] if filename.count('_') >= 2 else filename
+
+
 def load_split(root, train_per_class, seed=0):
     """(train x, train y, test x, test y); every 4th track of a class is the test set."""
     rng = random.Random(seed)
     splits = {'train': ([], []), 'test': ([], [])}
     for label, name in enumerate(sorted(os.listdir(root))):
         files = sorted(os.listdir(osp.join(root, name)))
-        tracks = sorted({f.split('_')[1] if f.count('_') >= 2 else f for f in files})
+        tracks = sorted({_track(f) for f in files})
         test_tracks = set(tracks[3::4]) if len(tracks) > 1 else set()
-        train = [f for f in files if (f.split('_')[1] if f.count('_') >= 2 else f) not in test_tracks]
+        train = [f for f in files if _track(f) not in test_tracks]
         test = [f for f in files if f not in train]
         rng.shuffle(train)
         for split, chosen in (('train', train[:train_per_class]), ('test', test)):
             for f in chosen:
-                image = cv2.imread(osp.join(root, name, f))[:, :, ::-1]
+                image = cv2.imread(osp.join(root, name, f))
+                if image is None:
+                    raise ValueError(f'{name}/{f} is not an image OpenCV can read')
+                image = image[:, :, ::-1]
                 if image.shape[:2] != (32, 32):
                     raise ValueError(f'{name}/{f} is {image.shape[:2]}, not 32x32')
                 splits[split][0].append(image)
                 splits[split][1].append(label)
+
     def to_tensors(images, labels):
         x = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255.
         return (x - 0.5) / 0.25, torch.tensor(labels)
@@ -140,9 +151,9 @@ def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     data = load_split(args.data, args.train_per_class)
-    header = dict(arch=args.arch, data=args.data, train=len(data[0]), test=len(data[2]), epochs=args.epochs,
-                  batch_size=args.batch_size, lr=args.lr, threads=args.threads,
-                  torch=torch.__version__)
+    header = dict(arch=args.arch, data=args.data, train=len(data[0]), test=len(data[2]),
+                  epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                  threads=args.threads, torch=torch.__version__)
     results = []
     for setting in args.settings:
         results.append(run(setting, data, args))
