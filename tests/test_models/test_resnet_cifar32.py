@@ -1,3 +1,4 @@
+"""ResNet32_CIFAR: the CIFAR-LT backbone's depth and size, one training step, fixed shapes."""
 import pytest
 import torch
 from mmpretrain.registry import MODELS

@@ -69,7 +69,7 @@ def main(argv=None):
     mmengine.mkdir_or_exist(args.out_dir)
     mmcv.imwrite(mmcv.rgb2bgr(maps[args.head]), single)
     mmcv.imwrite(mmcv.rgb2bgr(tile(maps)), grid)
-    print(f'{len(assignment)} heads, {len(set(assignment[args.head].unique().tolist()))} '
+    print(f'{len(assignment)} heads, {assignment[args.head].unique().numel()} '
           f'clusters in head {args.head}: wrote {single} and {grid}')
     if args.show:  # matplotlib: the headless OpenCV that coc installs has no windows
         import matplotlib.pyplot as plt
