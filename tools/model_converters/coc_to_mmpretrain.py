@@ -4,7 +4,8 @@
     python tools/model_converters/coc_to_mmpretrain.py coc_small.pth.tar out.pth --ema
 
 Prints what it mapped and which Eq. 1 normaliser the weights were trained with. The output
-loads with ``load_from=...`` / ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
+loads with ``load_from=...`` (a whole classifier) or, on a backbone,
+``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
 """
 import argparse
 import os.path as osp

@@ -1,4 +1,7 @@
-"""Transfer of a classifier checkpoint's backbone into a dense-prediction backbone, with a report.
+"""Loading of a classifier checkpoint's backbone into a ContextCluster (Pretrained), with a report.
+
+It serves ``init_cfg=dict(type='Pretrained', ...)`` of the backbone, in a detector or in a
+classifier that fine-tunes from it.
 
 MMEngine's ``Pretrained`` initialiser drops the keys outside ``prefix`` without a word and only
 warns about tensors whose shapes differ, so a checkpoint of another architecture silently
