@@ -8,7 +8,8 @@ optim_wrapper = dict(
     optimizer=dict(type=SGD, lr=0.1, momentum=0.9, weight_decay=2e-4))
 
 param_scheduler = [
-    # LDAM-DRW ramps lr by iteration from 1/(5 * iters per epoch) (~0.002 at 85 iters).
+    # LDAM-DRW / CMO step the lr per epoch to lr * (e + 1) / 5 (e = 0..4); this ramps it per
+    # iteration over the same 5 epochs instead, from 0.002 x lr (~1 / (5 x 85 iterations)).
     dict(type=LinearLR, start_factor=0.002, by_epoch=True, begin=0, end=5,
          convert_to_iter_based=True),
     dict(type=MultiStepLR, by_epoch=True, milestones=[160, 180], gamma=0.01),
