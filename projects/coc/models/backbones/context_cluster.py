@@ -340,15 +340,16 @@ def _check_arch(arch: dict, keys: Sequence[str]) -> dict:
         if not isinstance(value, Sequence) or len(value) != len(layers):
             raise ValueError(f"ContextCluster arch['{key}'] = {value!r} must give one entry "
                              f"per stage: 'layers' has {len(layers)} stages")
+        pairs_allowed = key in ('proposal', 'fold')
         for entry in value:
-            pair = key in ('proposal', 'fold') and isinstance(entry, Sequence)
-            numbers = entry if pair else [entry]
+            numbers = entry if pairs_allowed and isinstance(entry, Sequence) else [entry]
             if len(numbers) not in (1, 2) or not all(
                     isinstance(n, (int, float)) and n > 0 for n in numbers) or (
                     key != 'mlp_ratios' and not all(isinstance(n, int) for n in numbers)):
+                kind = 'numbers' if key == 'mlp_ratios' else 'integers'
                 raise ValueError(f"ContextCluster arch['{key}'] = {value!r}: entries must be "
-                                 f'positive {"numbers" if key == "mlp_ratios" else "integers"}'
-                                 f'{" or (rows, cols) pairs" if key in ("proposal", "fold") else ""}')
+                                 f'positive {kind}'
+                                 f'{" or (rows, cols) pairs" if pairs_allowed else ""}')
         expanded[key] = list(value)
     return expanded
 

@@ -168,7 +168,8 @@ def convert_coc_checkpoint(checkpoint: Mapping, prefer_ema: bool = False
             unknown.append(key)
             continue
         label, pattern, replacement = rule
-        new_state[re.sub(pattern, replacement, key)] = value.flatten(1) if key in reshaped else value
+        new_key = re.sub(pattern, replacement, key)
+        new_state[new_key] = value.flatten(1) if key in reshaped else value
         renamed[label] = renamed.get(label, 0) + 1
     if unknown:
         raise ValueError(f'the checkpoint has keys no ContextCluster has: {unknown[:10]}; '

@@ -33,8 +33,9 @@ class BroadcastCluster(Cluster):
             return out
         num_centers = self.proposal[0] * self.proposal[1]
         offsets = torch.arange(regions.num_regions, device=x.device) * num_centers
-        assignment = assignment.view(-1, regions.num_regions, assignment.shape[-1]) + offsets[:, None]
-        assignment = regions.merge(assignment.view(-1, 1, assignment.shape[-1]))
+        points = assignment.shape[-1]
+        assignment = assignment.view(-1, regions.num_regions, points) + offsets[:, None]
+        assignment = regions.merge(assignment.view(-1, 1, points))
         return out, assignment.reshape(batch, self.heads, height, width)
 
     def _cluster(self, points, values, centers, value_centers, valid):
@@ -48,7 +49,8 @@ class BroadcastCluster(Cluster):
             mask = mask * valid
         sim = sim * mask
         normaliser = (mask if self.legacy_normalizer else sim).sum(dim=-1, keepdim=True) + 1.
-        clusters = ((values.unsqueeze(1) * sim.unsqueeze(-1)).sum(dim=2) + value_centers) / normaliser
+        aggregated = (values.unsqueeze(1) * sim.unsqueeze(-1)).sum(dim=2)  # [G, M, D]
+        clusters = (aggregated + value_centers) / normaliser
         out = (clusters.unsqueeze(2) * sim.unsqueeze(-1)).sum(dim=1)  # [G, N, D]
         return out.transpose(1, 2), assignment.squeeze(1)
 
