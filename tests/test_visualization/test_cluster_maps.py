@@ -101,6 +101,25 @@ def test_bad_stage_block_or_alpha_is_a_clear_error():
         render_cluster_map(np.zeros((4, 4, 3), np.uint8), np.zeros((1, 1), int), alpha=2)
 
 
-def test_missing_config_is_a_clear_error(vis_clusters, tmp_path):
+def test_missing_config_checkpoint_or_image_is_a_clear_error(vis_clusters, tmp_path):
     with pytest.raises(FileNotFoundError, match='config file .* does not exist'):
         vis_clusters.build_model(str(tmp_path / 'missing.py'), str(tmp_path / 'x.pth'))
+    config = tmp_path / 'coc_tiny.py'
+    config.write_text(CONFIG.format(arch='tiny'))
+    with pytest.raises(FileNotFoundError, match='checkpoint file .*x.pth does not exist'):
+        vis_clusters.build_model(str(config), str(tmp_path / 'x.pth'))
+    with pytest.raises(FileNotFoundError, match='image file .*missing.jpg does not exist'):
+        vis_clusters.main([str(tmp_path / 'missing.jpg'), str(config), str(tmp_path / 'x.pth')])
+
+
+def test_checkpoint_of_another_variant_is_refused(vis_clusters, tmp_path):
+    """strict loading: a small checkpoint must not draw a tiny model's random clusters."""
+    config = tmp_path / 'coc_tiny.py'
+    config.write_text(CONFIG.format(arch='tiny'))
+    torch.save({'state_dict': MODELS.build(dict(
+        type='ImageClassifier', backbone=dict(type='ContextCluster', arch='small'),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=10, in_channels=512))).state_dict()},
+        tmp_path / 'small.pth')
+    with pytest.raises(RuntimeError, match='size mismatch'):
+        vis_clusters.build_model(str(config), str(tmp_path / 'small.pth'))
