@@ -39,6 +39,12 @@ def test_tiny_matches_the_reference_counts_in_both_conventions(get_flops, tmp_pa
     macs = float(printed.split('FLOPs (MACs): ')[1].split(' G')[0])
     assert macs == pytest.approx(1.10, abs=0.03)
     assert f'= {macs * 1e9 / 2**30:.2f} G in the paper\'s 2^30 units' in printed
+    # the authors' fvcore count skips the broadcast products; with the broadcast reference
+    # swapped in the same tracer must agree with it, and count less than coc's Cluster
+    get_flops.main([write_config(tmp_path, 'tiny', 320), '--shape', '224', '--broadcast-reference'])
+    printed = capsys.readouterr().out
+    reference_macs = float(printed.split('FLOPs (MACs): ')[1].split(' G')[0])
+    assert reference_macs == pytest.approx(1.10, abs=0.005) and reference_macs < macs
 
 
 def test_cluster_similarity_aggregation_and_dispatch_are_counted(get_flops, tmp_path):
