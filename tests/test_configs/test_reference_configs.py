@@ -52,3 +52,12 @@ def test_alignmixup_configs_mix_every_batch(config):
     assert background_only == 0
     assert input_mixup == pytest.approx(0.5, abs=0.05)
     assert aligned == pytest.approx(0.5, abs=0.05)
+
+
+@pytest.mark.parametrize('row', ['bs_cmo', 'ldam_drw_cmo'])
+def test_published_cmo_rows_use_cmos_loss_form(row):
+    """The rows that reproduce CMO's table weigh the label pair as CMO's code does
+    (tests/test_losses/test_long_tail_losses.py pins the form's values)."""
+    cfg = Config.fromfile(REPO / f'configs/resnet32/resnet32_cifar100lt_r100_{row}.py')
+    assert cfg.model.head.loss.pair_form == 'per_label'
+    assert MODELS.build(cfg.model).head.loss_module.pair_form == 'per_label'

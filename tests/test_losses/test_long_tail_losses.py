@@ -124,3 +124,57 @@ def test_losses_need_positive_training_counts(batch, loss_type):
         MODELS.build(dict(type=loss_type, class_counts=[10, 0, 3, 2]))(logits, y_a)
     with pytest.raises(ValueError, match="3 class counts for 4 logits.*num_classes"):
         MODELS.build(dict(type=loss_type, class_counts=[10, 3, 2]))(logits, y_a)
+
+
+def cmo_pair_case():
+    """Two samples with p = (1/2, 1/4, 1/4) and (1/4, 1/4, 1/2), pairs (0, 2) and (1, 2), one
+    lam 0.75 for the batch (CMO's code), class weights (1, 2, 4) as DRW would set."""
+    logits = torch.log(torch.tensor([[2.0, 1.0, 1.0], [1.0, 1.0, 2.0]]))
+    return logits, torch.tensor([0, 1]), torch.tensor([2, 2]), 0.75, [1.0, 2.0, 4.0]
+
+
+def test_per_label_pair_form_is_cmos_weighted_loss():
+    logits, y_a, y_b, lam, weight = cmo_pair_case()
+    ln2 = np.log(2)
+    # CMO: lam * CE_w(y_a) + (1 - lam) * CE_w(y_b), CE_w = sum w_y nll / sum w_y:
+    # 0.75 * (1 ln2 + 2 ln4) / 3 + 0.25 * (4 ln4 + 4 ln2) / 8 = 1.625 ln2
+    cmo = SoftCrossEntropyLoss(class_weight=weight, pair_form='per_label')
+    assert cmo(logits, y_a, y_b=y_b, lam=lam, avg_factor=2).item() == pytest.approx(1.625 * ln2)
+    # The soft-target mean: (0.75 * 5 ln2 + 0.25 * 12 ln2) / (0.75 * 3 + 0.25 * 8) = 27/17 ln2
+    soft = SoftCrossEntropyLoss(class_weight=weight)
+    assert soft(logits, y_a, y_b=y_b, lam=lam, avg_factor=2).item() == pytest.approx(
+        27 / 17 * ln2)
+    # Without class weights the two forms are one: (0.75 * 3 ln2 + 0.25 * 3 ln2) / 2 = 1.5 ln2
+    for form in ('per_label', 'soft_target'):
+        plain = SoftCrossEntropyLoss(pair_form=form)
+        assert plain(logits, y_a, y_b=y_b, lam=lam, avg_factor=2).item() == pytest.approx(
+            1.5 * ln2)
+
+
+def test_ldam_drw_with_cmo_takes_cmos_form(batch):
+    """CMO's LDAMLoss is F.cross_entropy(s * (x - m_y), y, weight=w); its mixed loss is
+    lam * that(y_a) + (1 - lam) * that(y_b), with one lam for the batch."""
+    logits, y_a, y_b, _ = batch
+    weight = torch.tensor([0.1, 0.4, 1.0, 2.5])
+    loss = LDAMLoss(class_counts=COUNTS, class_weight=weight.tolist(), pair_form='per_label')
+    expected = (0.3 * ldam_by_hand(logits, y_a, COUNTS, weight=weight)
+                + 0.7 * ldam_by_hand(logits, y_b, COUNTS, weight=weight))
+    torch.testing.assert_close(loss(logits, y_a, y_b=y_b, lam=0.3), expected)
+
+
+def test_balanced_softmax_with_cmo_is_the_same_in_both_forms(batch):
+    """BS + CMO has no class weights: CMO's lam * BS(y_a) + (1 - lam) * BS(y_b) equals the
+    soft-target mean, so switching r100_bs_cmo to CMO's form keeps its numbers."""
+    logits, y_a, y_b, _ = batch
+    prior = torch.tensor(COUNTS, dtype=torch.float32) / sum(COUNTS)
+    cmo = (0.3 * F.cross_entropy(logits + prior.log(), y_a)
+           + 0.7 * F.cross_entropy(logits + prior.log(), y_b))
+    for form in ('per_label', 'soft_target'):
+        loss = BalancedSoftmaxLoss(class_counts=COUNTS, pair_form=form)
+        torch.testing.assert_close(loss(logits, y_a, y_b=y_b, lam=0.3, avg_factor=6), cmo)
+
+
+def test_unknown_pair_form_names_the_choices():
+    with pytest.raises(ValueError, match=r"pair_form must be one of \('soft_target', "
+                                         r"'per_label'\)"):
+        SoftCrossEntropyLoss(pair_form='cmo')

@@ -33,7 +33,7 @@ class BalancedSoftmaxLoss(LongTailLossBase):
     Args:
         class_counts: training images per class; ``None`` in configs, where
             ``LongTailLossHook`` fills it before training.
-        class_weight, loss_weight, reduction: as ``SoftCrossEntropyLoss``.
+        class_weight, loss_weight, reduction, pair_form: as ``SoftCrossEntropyLoss``.
     """
 
     def __init__(self, class_counts: Optional[Sequence[int]] = None, **kwargs) -> None:

@@ -39,7 +39,7 @@ class LDAMLoss(LongTailLossBase):
             fills it).
         max_margin: the largest (tail) margin.
         scale: the logit scale s.
-        class_weight, loss_weight, reduction: as ``SoftCrossEntropyLoss``.
+        class_weight, loss_weight, reduction, pair_form: as ``SoftCrossEntropyLoss``.
     """
 
     def __init__(self, class_counts: Optional[Sequence[int]] = None, max_margin: float = 0.5,

@@ -19,6 +19,7 @@ from mmpretrain.registry import MODELS
 
 Lam = Union[float, torch.Tensor]
 REDUCTIONS = ('none', 'mean', 'sum')
+PAIR_FORMS = ('soft_target', 'per_label')
 
 
 def mix_targets(target: torch.Tensor, num_classes: int, y_b: Optional[torch.Tensor] = None,
@@ -38,14 +39,19 @@ def mix_targets(target: torch.Tensor, num_classes: int, y_b: Optional[torch.Tens
     soft = F.one_hot(target.long(), num_classes).float()
     if y_b is None:
         return soft
-    lam = torch.as_tensor(lam, dtype=soft.dtype, device=soft.device)
-    if lam.dim() not in (0, 1) or (lam.dim() == 1 and len(lam) != len(target)):
-        raise ValueError(f'lam must be a float or one value per sample ({len(target)}), '
+    lam = pair_lam(lam, len(target), soft.device).reshape(-1, 1)
+    return lam * soft + (1 - lam) * F.one_hot(y_b.long(), num_classes).float()
+
+
+def pair_lam(lam: Lam, batch: int, device) -> torch.Tensor:
+    """The weight of the first label of a pair, one float32 per sample ``[B]``."""
+    lam = torch.as_tensor(lam, dtype=torch.float32, device=device)
+    if lam.dim() not in (0, 1) or (lam.dim() == 1 and len(lam) != batch):
+        raise ValueError(f'lam must be a float or one value per sample ({batch}), '
                          f'got shape {tuple(lam.shape)}')
     if ((lam < 0) | (lam > 1)).any():
         raise ValueError('lam must lie in [0, 1] (the weight of the first label)')
-    lam = lam.reshape(-1, 1)
-    return lam * soft + (1 - lam) * F.one_hot(y_b.long(), num_classes).float()
+    return lam.expand(batch)
 
 
 def weighted_soft_ce(log_probs: torch.Tensor, target: torch.Tensor,
@@ -68,6 +74,19 @@ def weighted_soft_ce(log_probs: torch.Tensor, target: torch.Tensor,
     return per_sample.sum() / target.sum().clamp_min(torch.finfo(target.dtype).tiny)
 
 
+def per_label_mean(log_probs: torch.Tensor, y_a: torch.Tensor, y_b: torch.Tensor,
+                   lam: torch.Tensor, class_weight: torch.Tensor) -> torch.Tensor:
+    """CMO's mixed loss ``lam * CE_w(y_a) + (1 - lam) * CE_w(y_b)``, each term the weighted
+    mean of ``F.cross_entropy(weight=w)`` (divisor ``sum_i w_y_i``); ``lam``: ``[B]``."""
+    total = log_probs.new_zeros(())
+    for labels, share in ((y_a.long(), lam), (y_b.long(), 1 - lam)):
+        weights = class_weight[labels]
+        nll = -log_probs.gather(1, labels[:, None])[:, 0]
+        total = total + (share * weights * nll).sum() / weights.sum().clamp_min(
+            torch.finfo(weights.dtype).tiny)
+    return total
+
+
 def soft_ce(logits: torch.Tensor, y_a: torch.Tensor, y_b: torch.Tensor, lam: Lam,
             reduction: str = 'mean') -> torch.Tensor:
     """Per-sample mixed CE ``-(lam_i log p(y_a_i) + (1 - lam_i) log p(y_b_i))``, averaged."""
@@ -77,15 +96,29 @@ def soft_ce(logits: torch.Tensor, y_a: torch.Tensor, y_b: torch.Tensor, lam: Lam
 
 class LongTailLossBase(nn.Module):
     """Shared interface: targets as labels, soft scores or a (y_a, y_b, lam) pair;
-    ``class_weight`` settable at run time (``LongTailLossHook`` for DRW)."""
+    ``class_weight`` settable at run time (``LongTailLossHook`` for DRW).
+
+    ``pair_form`` is how a label pair's mean is taken under class weights (without them, and
+    for 'sum' / 'none', both forms are equal):
+
+    - ``'soft_target'`` (default): one weighted mean over the soft target
+      ``lam e_a + (1 - lam) e_b``, divided by ``sum_i lam_i w_a_i + (1 - lam_i) w_b_i``.
+    - ``'per_label'``: CMO's code (github.com/naver-ai/cmo, ``cifar_train.py``),
+      ``lam * CE_w(out, y_a) + (1 - lam) * CE_w(out, y_b)``, each a weighted mean with its
+      own divisor (``per_label_mean``).
+    """
 
     def __init__(self, class_weight: Optional[Sequence[float]] = None,
-                 loss_weight: float = 1.0, reduction: str = 'mean') -> None:
+                 loss_weight: float = 1.0, reduction: str = 'mean',
+                 pair_form: str = 'soft_target') -> None:
         super().__init__()
         if reduction not in REDUCTIONS:
             raise ValueError(f'reduction must be one of {REDUCTIONS}, got {reduction!r}')
+        if pair_form not in PAIR_FORMS:
+            raise ValueError(f"pair_form must be one of {PAIR_FORMS} ('per_label': CMO's "
+                             f'lam * CE_w(y_a) + (1 - lam) * CE_w(y_b)), got {pair_form!r}')
         self.class_weight = class_weight
-        self.loss_weight, self.reduction = loss_weight, reduction
+        self.loss_weight, self.reduction, self.pair_form = loss_weight, reduction, pair_form
 
     def log_probs(self, cls_score: torch.Tensor) -> torch.Tensor:
         """Log-probabilities ``[B, C]`` the soft target is weighed against."""
@@ -100,17 +133,21 @@ class LongTailLossBase(nn.Module):
         ``target``: labels ``[B]``, soft scores ``[B, C]``, or ``y_a`` of a pair with ``y_b``
         and ``lam``. ``avg_factor`` (passed by MMPretrain heads as the batch size) is the
         mean's divisor only without class weights, where it equals the default; with class
-        weights the mean is weighted (see ``weighted_soft_ce``).
+        weights the mean is weighted (see ``weighted_soft_ce``; label pairs: ``pair_form``).
         """
-        target = mix_targets(target, cls_score.shape[1], y_b, lam)
+        soft_target = mix_targets(target, cls_score.shape[1], y_b, lam)
         class_weight = None if self.class_weight is None else torch.as_tensor(
             self.class_weight, dtype=torch.float32, device=cls_score.device)
         reduction = reduction_override or self.reduction
         log_probs = self.log_probs(cls_score.float())
-        if reduction == 'mean' and class_weight is None and avg_factor is not None:
-            loss = weighted_soft_ce(log_probs, target, reduction='sum') / avg_factor
+        if (reduction == 'mean' and class_weight is not None and y_b is not None
+                and self.pair_form == 'per_label'):
+            lam = pair_lam(lam, len(target), cls_score.device)
+            loss = per_label_mean(log_probs, target, y_b, lam, class_weight)
+        elif reduction == 'mean' and class_weight is None and avg_factor is not None:
+            loss = weighted_soft_ce(log_probs, soft_target, reduction='sum') / avg_factor
         else:
-            loss = weighted_soft_ce(log_probs, target, class_weight, reduction)
+            loss = weighted_soft_ce(log_probs, soft_target, class_weight, reduction)
         return self.loss_weight * loss
 
 
@@ -122,6 +159,8 @@ class SoftCrossEntropyLoss(LongTailLossBase):
         class_weight: per-class weights (None = unweighted; DRW sets it during training).
         loss_weight: multiplier of the loss.
         reduction: 'mean', 'sum' or 'none' (per sample).
+        pair_form: ``'soft_target'`` or CMO's ``'per_label'`` mean of a label pair under
+            class weights (see ``LongTailLossBase``).
     """
 
     def log_probs(self, cls_score: torch.Tensor) -> torch.Tensor:
