@@ -18,7 +18,8 @@ CONFIG = Path(__file__).resolve().parents[2] / 'configs/mmdet/mask-rcnn_coc-t_fp
 
 
 def save_classifier(path, arch='tiny'):
-    """A CoC ImageNet-style classifier (backbone, pooling, linear head) saved as MMEngine does."""
+    """A CoC ImageNet-style classifier (backbone, pooling, linear head) saved as MMEngine does;
+    its final norm is set to weight 3, bias 0.5 (a fresh GroupNorm has 1 and 0)."""
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         classifier = CLS_MODELS.build(dict(
             type='ImageClassifier', backbone=dict(type=ContextCluster, arch=arch),
@@ -26,6 +27,9 @@ def save_classifier(path, arch='tiny'):
             head=dict(type='LinearClsHead', num_classes=10,
                       in_channels=ContextCluster.arch_settings[arch]['embed_dims'][-1])))
     classifier.init_weights()
+    with torch.no_grad():
+        classifier.backbone.norm6.weight.fill_(3.0)
+        classifier.backbone.norm6.bias.fill_(0.5)
     torch.save({'meta': {}, 'state_dict': classifier.state_dict()}, path)
     return classifier
 
@@ -38,14 +42,40 @@ def build_detector(init_cfg):
 
 
 def test_pretrained_init_cfg_moves_every_backbone_tensor_into_the_detector(tmp_path):
+    """Every tensor but the classifier's final norm, which starts fresh as in the authors'
+    detector: load_state_dict(strict=False) of their ImageNet file, whose ``norm.*`` matches
+    no ``norm0/2/4/6``, leaves GroupNorm's initial weight 1 and bias 0."""
     classifier = save_classifier(tmp_path / 'coc-tiny.pth')
     detector = build_detector(dict(type='Pretrained', checkpoint=str(tmp_path / 'coc-tiny.pth'),
                                    prefix='backbone.'))
+    logger = MMLogger.get_instance('classifier_norm_test', log_file=str(tmp_path / 'log.txt'))
     detector.init_weights()
     trained, loaded = classifier.backbone.state_dict(), detector.backbone.state_dict()
     assert len(trained) > 100
     for key, tensor in trained.items():
-        assert torch.equal(loaded[key], tensor), key
+        if not key.startswith('norm6.'):
+            assert torch.equal(loaded[key], tensor), key
+    for norm in ('norm0', 'norm2', 'norm4', 'norm6'):
+        assert torch.equal(loaded[f'{norm}.weight'], torch.ones(320 if norm == 'norm6' else
+                                                                loaded[f'{norm}.weight'].numel()))
+        assert not loaded[f'{norm}.bias'].any()
+    for handler in logger.handlers:
+        handler.flush()
+    assert "set copy_classifier_norm=True in the backbone's Pretrained init_cfg" in (
+        tmp_path / 'log.txt').read_text()
+
+
+def test_copy_classifier_norm_keeps_the_classifier_norm_in_the_detector(tmp_path):
+    save_classifier(tmp_path / 'coc-tiny.pth')
+    detector = build_detector(dict(type='Pretrained', checkpoint=str(tmp_path / 'coc-tiny.pth'),
+                                   prefix='backbone.', copy_classifier_norm=True))
+    detector.init_weights()
+    assert torch.equal(detector.backbone.norm6.weight, torch.full((320, ), 3.0))
+    assert torch.equal(detector.backbone.norm6.bias, torch.full((320, ), 0.5))
+    bad = build_detector(dict(type='Pretrained', checkpoint=str(tmp_path / 'coc-tiny.pth'),
+                              prefix='backbone.', copy_classifier_norm='yes'))
+    with pytest.raises(ValueError, match='copy_classifier_norm must be True, False or None'):
+        bad.init_weights()
 
 
 def test_pretrained_init_cfg_of_another_arch_stops_the_detector(tmp_path):
@@ -107,15 +137,21 @@ def test_transfer_reports_skipped_head_and_fresh_output_norms(tmp_path):
     report = load_backbone_weights(backbone, str(tmp_path / 'coc-tiny.pth'))
 
     assert report.skipped == ['head.fc.bias', 'head.fc.weight']
-    # a classifier trained only the last stage's norm; the other outputs' norms start fresh
+    # a classifier has no norm of the other outputs, and its final norm is left in the file
+    # (the authors' detectors): every output norm starts fresh
     assert report.fresh == ['norm0.weight', 'norm0.bias', 'norm2.weight', 'norm2.bias',
-                            'norm4.weight', 'norm4.bias']
+                            'norm4.weight', 'norm4.bias', 'norm6.bias', 'norm6.weight']
+    assert report.classifier_norm == 'fresh'
     assert torch.equal(backbone.norm0.weight, fresh_norm)
-    assert 'norm6.weight' in report.loaded
+    assert 'norm6.weight' not in report.loaded
     for handler in logger.handlers:
         handler.flush()
     log = (tmp_path / 'log.txt').read_text()
     assert 'skipped 2 checkpoint keys outside the backbone: head.fc.bias, head.fc.weight' in log
+    assert "left the classifier's final norm in the file" in log
+    copied = load_backbone_weights(backbone, str(tmp_path / 'coc-tiny.pth'),
+                                   copy_classifier_norm=True)
+    assert copied.classifier_norm == 'copied' and 'norm6.weight' in copied.loaded
 
 
 def test_dense_checkpoint_loads_into_a_backbone_with_fewer_outputs(tmp_path):

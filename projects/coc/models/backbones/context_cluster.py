@@ -524,7 +524,8 @@ class ContextCluster(BaseBackbone):
         (after the other entries, as MMEngine orders them): MMEngine's initialiser would drop
         keys outside ``prefix`` silently and load a checkpoint of another arch half-way; ours
         refuses it and logs what it skipped. ``prefix`` means what it means to MMEngine (None:
-        the whole checkpoint is the backbone's)."""
+        the whole checkpoint is the backbone's); ``copy_classifier_norm`` (optional) is passed
+        on: a dense-prediction backbone leaves a classifier's final norm fresh by default."""
         init_cfgs = self.init_cfg if isinstance(self.init_cfg, list) else [self.init_cfg]
         pretrained = [cfg for cfg in init_cfgs if isinstance(cfg, dict)
                       and cfg.get('type') in ('Pretrained', PretrainedInit)]
@@ -540,7 +541,8 @@ class ContextCluster(BaseBackbone):
         # imported here: the transfer module reads checkpoints via the converter, which needs
         # this class
         from .backbone_transfer import load_backbone_weights
-        load_backbone_weights(self, pretrained['checkpoint'], pretrained.get('prefix'))
+        load_backbone_weights(self, pretrained['checkpoint'], pretrained.get('prefix'),
+                              pretrained.get('copy_classifier_norm'))
         if hasattr(self, '_params_init_info'):  # set while a parent model initialises
             update_init_info(self, init_info='load_backbone_weights (init_cfg Pretrained): '
                              f'load from {pretrained["checkpoint"]}')
