@@ -4,12 +4,14 @@ import importlib.util
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 from mmpretrain.registry import MODELS
 
 import coc  # noqa: F401
 from coc.models.backbones import ContextCluster
+from coc.models.backbones.context_cluster import Cluster
 from coc.models.backbones.context_cluster_convert import convert_coc_checkpoint
 
 
@@ -150,3 +152,70 @@ def test_cli_refuses_another_models_checkpoint_in_one_line(repo_root, tmp_path):
     with pytest.raises(SystemExit, match='error: not a Context-Cluster checkpoint'):
         tool.main([str(src), str(tmp_path / 'out.pth')])
     assert not (tmp_path / 'out.pth').exists()
+
+
+def test_legacy_normalizer_is_eq1_with_the_point_count():
+    """One cluster of two points with values 1 and 2, identity f / v / proj, alpha 1, beta 0:
+    the center is their mean 1.5, cos = 1, sim = sigmoid(1) for both. Eq. 1 with the count
+    (paper-era mask.sum): g = (1.5 + 3 sigmoid(1)) / (1 + 2); with the similarity sum:
+    g = (1.5 + 3 sigmoid(1)) / (1 + 2 sigmoid(1)); each point gets sigmoid(1) * g."""
+    sim = 1 / (1 + np.exp(-1.0))
+    x = torch.tensor([[[[1.0, 2.0]]]])
+    for legacy, divisor in ((True, 3.0), (False, 1 + 2 * sim)):
+        cluster = Cluster(1, heads=1, head_dim=1, proposal=1, fold=1, legacy_normalizer=legacy)
+        with torch.no_grad():
+            for conv in (cluster.f, cluster.v, cluster.proj):
+                conv.weight.fill_(1.0)
+                conv.bias.zero_()
+        expected = sim * (1.5 + 3 * sim) / divisor
+        torch.testing.assert_close(cluster(x), torch.full((1, 1, 1, 2), expected,
+                                                          dtype=torch.float32))
+
+
+def test_two_d_weights_do_not_prove_the_normalizer(tmp_path):
+    """2-D MLP weights without fea_pos: the authors' code from 2023-03-02 to 2023-05-31
+    (count normaliser) or later (similarity sum). auto warns and names both options."""
+    state = authors_state(coc_classifier())
+    _, report = convert_coc_checkpoint(state)
+    assert (report.normalizer, report.normalizer_from) == ('current', 'assumed')
+    assert '--normalizer legacy' in report.warning and '--normalizer current' in report.warning
+    assert '2023-05-31' in str(report)
+    for choice in ('current', 'legacy'):
+        _, chosen = convert_coc_checkpoint(state, normalizer=choice)
+        assert (chosen.normalizer, chosen.normalizer_from, chosen.warning) == (
+            choice, 'option', None)
+    paper_era = authors_state(coc_classifier(legacy_normalizer=True), paper_era=True)
+    with pytest.raises(ValueError, match='--normalizer current contradicts the weights'):
+        convert_coc_checkpoint(paper_era, normalizer='current')
+
+
+def run_converter(repo_root, src, dst, *options):
+    result = subprocess.run(
+        [sys.executable, 'tools/model_converters/coc_to_mmpretrain.py', str(src), str(dst),
+         *options], cwd=repo_root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout, torch.load(dst, weights_only=True)
+
+
+def test_cli_normalizer_legacy_builds_the_count_normaliser(repo_root, tmp_path):
+    """A checkpoint like the authors' tiny_plain of 2023-03-20: Linear MLPs, trained with the
+    count normaliser. auto warns; --normalizer legacy gives its logits."""
+    source = coc_classifier(legacy_normalizer=True)
+    src = tmp_path / 'coc_tiny_2023-03.pth.tar'
+    torch.save({'state_dict': authors_state(source)}, src)
+    stdout, converted = run_converter(repo_root, src, tmp_path / 'auto.pth')
+    assert 'warning: the weights do not show which Eq. 1 normaliser' in stdout
+    assert '--normalizer legacy' in stdout and not converted['meta']['legacy_normalizer']
+
+    stdout, converted = run_converter(repo_root, src, tmp_path / 'legacy.pth',
+                                      '--normalizer', 'legacy')
+    assert 'warning' not in stdout and 'legacy_normalizer=True' in stdout
+    assert 'mask.sum' in converted['meta']['eq1_normalizer']
+    target = coc_classifier(legacy_normalizer=converted['meta']['legacy_normalizer'])
+    target.load_state_dict(converted['state_dict'], strict=True)
+    assert all(m.legacy_normalizer for m in target.modules() if isinstance(m, Cluster))
+    inputs = torch.randn(1, 3, 64, 64)
+    torch.testing.assert_close(logits(target, inputs), logits(source, inputs), atol=1e-4, rtol=0)
+    current = coc_classifier()
+    current.load_state_dict(converted['state_dict'], strict=True)
+    assert not torch.allclose(logits(current, inputs), logits(source, inputs), atol=1e-4)

@@ -6,13 +6,19 @@ differ: classification ``norm.*`` / ``head.*`` become ``backbone.norm6.*`` / ``h
 (ImageClassifier with GlobalAveragePooling + LinearClsHead), dense-prediction checkpoints'
 ``norm{0,2,4,6}.*`` become ``backbone.norm{0,2,4,6}.*``.
 
-Paper-era checkpoints (the ICLR 2023 release) store the MLP as 1x1 convs (4-D weights), may
-carry a ``fea_pos`` buffer, and were trained with Eq. 1 normalised by the number of points
-in a cluster (``mask.sum``) rather than by the sum of their similarities (SPEC A.5).
+Which Eq. 1 normaliser the weights were trained with, by the authors' code history
+(``models/context_cluster.py``): the paper-era code (the ICLR 2023 release, until 2023-03-02)
+stores the MLP as 1x1 convs (4-D weights), may carry a ``fea_pos`` buffer, and divides by
+``1 + number of points in the cluster`` (``mask.sum``). From 2023-03-02 the MLP is Linear
+(2-D weights), but the count normaliser stayed until 2023-05-31 (the tiny_plain weights
+published on 2023-03-20, 72.9 top-1, are such a checkpoint); since then it is
+``1 + sum of the similarities``. So 4-D weights or ``fea_pos`` prove the count normaliser,
+while 2-D weights alone prove nothing: ``normalizer='auto'`` then converts as current and
+warns, and the caller says which with ``'current'`` or ``'legacy'``.
 """
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
 import torch
 
@@ -43,15 +49,27 @@ PAPER_ERA_BUFFER = 'fea_pos'
 EQ1_CURRENT = 'sim-weighted: g = (v_c + sum sim*v) / (1 + sum sim) (current reference)'
 EQ1_PAPER_ERA = ('count: g = (v_c + sum sim*v) / (1 + number of points in the cluster) '
                  '(paper-era code, mask.sum)')
+EQ1 = {'current': EQ1_CURRENT, 'legacy': EQ1_PAPER_ERA}
+NORMALIZERS = ('auto', 'current', 'legacy')
+UNPROVEN = ('the weights do not show which Eq. 1 normaliser they were trained with: the '
+            "authors' code has had 2-D (Linear) MLP weights since 2023-03-02 but divided by "
+            'the number of points (mask.sum) until 2023-05-31 (e.g. the tiny_plain weights of '
+            '2023-03-20), and by the sum of the similarities since. Converted as '
+            '--normalizer current (g = (v_c + sum sim*v) / (1 + sum sim)); pass --normalizer '
+            'legacy (g = (v_c + sum sim*v) / (1 + number of points in the cluster)) for '
+            'weights released before 2023-05-31, or --normalizer current to confirm')
 
 
 @dataclass
 class ConversionReport:
     """What :func:`convert_coc_checkpoint` did, printable for the user."""
     container: str
-    era: str  # 'current' or 'paper-era'
+    era: str  # weight format: 'current' (2-D MLP weights) or 'paper-era' (4-D, fea_pos)
     task: str  # 'classification' (norm + head) or 'dense' (norm0/2/4/6)
     eq1_normalizer: str
+    normalizer: str = 'current'  # what to build the model with: 'current' or 'legacy'
+    normalizer_from: str = 'weights'  # 'weights' (proven), 'option' or 'assumed' (warning)
+    warning: Optional[str] = None
     renamed: Dict[str, int] = field(default_factory=dict)  # 'old.* -> new.*': tensor count
     reshaped: List[str] = field(default_factory=list)
     dropped: List[str] = field(default_factory=list)
@@ -59,8 +77,11 @@ class ConversionReport:
     archs: List[str] = field(default_factory=list)  # arch names with these weight shapes
 
     def __str__(self) -> str:
+        source = {'weights': 'shown by the weights', 'option': 'as asked',
+                  'assumed': 'assumed, see the warning'}[self.normalizer_from]
         lines = [f'weights from: {self.container}', f'format: {self.era} {self.task} checkpoint',
-                 f'Eq. 1 normaliser the weights were trained with: {self.eq1_normalizer}']
+                 f'Eq. 1 normaliser the weights were trained with ({source}): '
+                 f'{self.eq1_normalizer}']
         lines += [f'  {rule} ({n} tensors)' for rule, n in self.renamed.items()]
         if self.reshaped:
             lines.append(f'  4-D 1x1-conv MLP weights -> 2-D Linear: {len(self.reshaped)} tensors')
@@ -70,9 +91,11 @@ class ConversionReport:
         lines.append(f'build it as arch={" or ".join(self.archs)}' if self.archs else
                      'no arch in ContextCluster.arch_settings has these shapes: pass an arch '
                      'dict with the values above')
-        if self.era == 'paper-era':
+        if self.normalizer == 'legacy':
             lines.append('and set legacy_normalizer=True (e.g. --cfg-options '
                          'model.backbone.legacy_normalizer=True) to keep its Eq. 1')
+        if self.warning:
+            lines.append(f'warning: {self.warning}')
         return '\n'.join(lines)
 
 
@@ -142,14 +165,34 @@ def matching_archs(shapes: Dict[str, list]) -> List[str]:
     return names
 
 
-def convert_coc_checkpoint(checkpoint: Mapping, prefer_ema: bool = False
+def choose_normalizer(paper_era: bool, choice: str) -> Tuple[str, str, Optional[str]]:
+    """``(normalizer, normalizer_from, warning)`` for weights of this format and the
+    ``--normalizer`` choice (see the module docstring for the dates)."""
+    if choice not in NORMALIZERS:
+        raise ValueError(f'normalizer must be one of {NORMALIZERS}, got {choice!r}')
+    if paper_era:
+        if choice == 'current':
+            raise ValueError('--normalizer current contradicts the weights: 4-D MLP weights or '
+                             'fea_pos come from the paper-era code, which divided Eq. 1 by the '
+                             'number of points (mask.sum); use --normalizer auto or legacy')
+        return 'legacy', 'weights' if choice == 'auto' else 'option', None
+    if choice == 'auto':
+        return 'current', 'assumed', UNPROVEN
+    return choice, 'option', None
+
+
+def convert_coc_checkpoint(checkpoint: Mapping, prefer_ema: bool = False,
+                           normalizer: str = 'auto'
                            ) -> Tuple[Dict[str, torch.Tensor], ConversionReport]:
     """Authors' ContextCluster checkpoint (any era, any container) -> our state dict.
 
     Returns ``(state_dict, report)``; the state dict loads strictly into
     ``ImageClassifier(ContextCluster, GlobalAveragePooling, LinearClsHead)`` (classification
-    checkpoints) or into the backbone under ``backbone.`` (dense-prediction checkpoints).
-    Raises ``ValueError`` for a checkpoint of any other model.
+    checkpoints) or into the backbone under ``backbone.`` (dense-prediction checkpoints),
+    built with ``legacy_normalizer=(report.normalizer == 'legacy')``. ``normalizer``:
+    ``'auto'`` (decide from the weights where they prove it, else assume current and set
+    ``report.warning``), ``'current'`` or ``'legacy'``. Raises ``ValueError`` for a
+    checkpoint of any other model, or a normaliser the weights contradict.
     """
     state, container = unwrap_state_dict(checkpoint, prefer_ema)
     if state and all(k.startswith('module.') for k in state):  # saved from a DDP wrapper
@@ -159,6 +202,7 @@ def convert_coc_checkpoint(checkpoint: Mapping, prefer_ema: bool = False
     dropped = sorted(k for k in state if k.split('.')[-1] == PAPER_ERA_BUFFER)
     reshaped = sorted(k for k in state if MLP_WEIGHT.search(k) and state[k].dim() == 4)
     paper_era = bool(dropped or reshaped)
+    chosen, chosen_from, warning = choose_normalizer(paper_era, normalizer)
     new_state, renamed, unknown = {}, {}, []
     for key, value in state.items():
         if key in dropped:
@@ -178,6 +222,7 @@ def convert_coc_checkpoint(checkpoint: Mapping, prefer_ema: bool = False
     shapes = _shapes(state)
     report = ConversionReport(
         container=container, era='paper-era' if paper_era else 'current', task=task,
-        eq1_normalizer=EQ1_PAPER_ERA if paper_era else EQ1_CURRENT, renamed=renamed,
-        reshaped=reshaped, dropped=dropped, shapes=shapes, archs=matching_archs(shapes))
+        eq1_normalizer=EQ1[chosen], normalizer=chosen, normalizer_from=chosen_from,
+        warning=warning, renamed=renamed, reshaped=reshaped, dropped=dropped, shapes=shapes,
+        archs=matching_archs(shapes))
     return new_state, report
