@@ -61,3 +61,28 @@ def test_published_cmo_rows_use_cmos_loss_form(row):
     cfg = Config.fromfile(REPO / f'configs/resnet32/resnet32_cifar100lt_r100_{row}.py')
     assert cfg.model.head.loss.pair_form == 'per_label'
     assert MODELS.build(cfg.model).head.loss_module.pair_form == 'per_label'
+
+
+def test_otmix_config_is_otmixs_code():
+    """final_otmix/cifar_train.py: features model_f(input).reshape(B, -1) (unpooled last map),
+    cf / cf.sum(1) then zero diagonal, the matrix recomputed every epoch (here from training
+    images), one (epoch / E)^u draw per epoch, w 0.05, reg 0.01, Beta(4, 4)."""
+    cfg = Config.fromfile(REPO / 'configs/resnet32/resnet32_cifar100lt_r100_otmix.py')
+    model = MODELS.build(cfg.model)
+    assert model.features == 'backbone_map'
+    assert model.pairing.recomputed and model.pairing.rates == 'otmix'
+    assert (model.pairing.feature_weight, model.pairing.eps) == (0.05, 0.01)
+    assert model.schedule.guide_per == 'epoch' and model.schedule.guide_power == 1.0
+    assert model.mixer.alpha == 4.0
+    assert any(h['type'].__name__ == 'EpochConfusionHook' for h in cfg.custom_hooks)
+    maps = model.backbone(torch.zeros(2, 3, 32, 32))
+    assert model._features_of(maps).shape == (2, 64 * 8 * 8)  # ResNet-32's 64 x 8 x 8 map
+
+
+def test_otmix_notes_variant_keeps_the_notes_choices():
+    cfg = Config.fromfile(REPO / 'configs/resnet32/resnet32_cifar100lt_r100_otmix_notes.py')
+    assert cfg.model.get('features', 'logits') == 'logits'
+    assert cfg.model.pairing.confusion_rates == 'off_diagonal'
+    assert isinstance(cfg.model.pairing.confusion, str)  # a fixed training-set matrix
+    assert cfg.model.schedule.guide_per == 'step'
+

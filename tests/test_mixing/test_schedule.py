@@ -37,3 +37,16 @@ def test_an_empty_window_is_reported_once(monkeypatch):
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MixSchedule(**kwargs)
+
+
+def test_guided_draw_once_per_epoch_as_otmix():
+    """OTmix draws np.random.binomial(1, (epoch / E) ** u) once before each epoch: every step
+    of an epoch takes its first step's draw; per step each draw stands."""
+    per_epoch, per_step = MixSchedule(guide_per='epoch'), MixSchedule(guide_per='step')
+    draws = {0: [False, True, True], 1: [True, False, False], 2: [False, False, True]}
+    assert [[per_epoch.guided(e, d) for d in steps] for e, steps in draws.items()] == [
+        [False] * 3, [True] * 3, [False] * 3]
+    assert [[per_step.guided(e, d) for d in steps] for e, steps in draws.items()] == list(
+        draws.values())
+    with pytest.raises(ValueError, match="guide_per must be 'step' or 'epoch'"):
+        MixSchedule(guide_per='batch')

@@ -196,3 +196,27 @@ def test_bad_input():
         model.loss(inputs[:5], samples[:5])
     with pytest.raises(ValueError, match='at least 2 backgrounds'):
         model.loss(inputs[:2], samples[:2])
+
+
+def test_unpooled_backbone_map_is_otmixs_feature():
+    """OTmix's model_f(input).reshape(B, -1): the last map flattened, not pooled."""
+    model = make_model(features='backbone_map')
+    maps = (torch.arange(16.0).view(2, 2, 2, 2), )
+    torch.testing.assert_close(model._features_of(maps), torch.arange(16.0).view(2, 8))
+    model.features = 'backbone'
+    torch.testing.assert_close(model._features_of(maps),
+                               torch.tensor([[1.5, 5.5], [9.5, 13.5]]))
+    with pytest.raises(ValueError, match="unpooled map: use feature_pass='forward'"):
+        make_model(features='backbone_map', feature_pass='remembered')
+
+
+def test_guided_pairing_is_drawn_once_per_epoch():
+    model = make_model(schedule=dict(mix_prob=1.0, guide_power=1.0, guide_per='epoch'))
+    hub = MessageHub.get_current_instance()
+    decisions = []
+    for epoch in range(1, 9):
+        hub.update_info('epoch', epoch)
+        decisions.append({model._decide('cpu')[1] for _ in range(6)})
+    assert all(len(d) == 1 for d in decisions)  # one decision per epoch
+    assert {d.pop() for d in decisions} == {True, False}  # (epoch / 10) drew both
+

@@ -1,6 +1,8 @@
-"""Runner hooks: training class counts for metrics and losses (with DRW), per-epoch seeds."""
+"""Runner hooks: training class counts for metrics and losses (with DRW), per-epoch seeds,
+per-epoch confusion matrices for OTmix's pairing."""
 from .class_counts_hook import ClassCountsHook
+from .epoch_confusion_hook import EpochConfusionHook
 from .epoch_seed_hook import EpochSeedHook
 from .long_tail_loss_hook import LongTailLossHook
 
-__all__ = ['ClassCountsHook', 'EpochSeedHook', 'LongTailLossHook']
+__all__ = ['ClassCountsHook', 'EpochConfusionHook', 'EpochSeedHook', 'LongTailLossHook']

@@ -24,7 +24,8 @@ from coc.mixing.schedule import MixSchedule
 from ..ghost_bn import GhostBatchNorm
 from .mixers import CutMixer
 
-FEATURE_SOURCES = "'logits', 'pre_logits', 'neck', 'backbone' or 'backbone.<i>'"
+FEATURE_SOURCES = ("'logits', 'pre_logits', 'neck', 'backbone', 'backbone.<i>', 'backbone_map' "
+                   "or 'backbone_map.<i>'")
 
 
 @MODELS.register_module()
@@ -46,12 +47,14 @@ class MixClassifier(ImageClassifier):
             ``ConfusionPairing``, ``CostMatrixPairing``, ``OTPairing``, ``OTmixPairing``).
         features: what the pairing compares: ``'logits'`` (the seed's ``model(input)``),
             ``'pre_logits'``, ``'neck'``, ``'backbone'`` (last map) or ``'backbone.<i>'``
-            (the i-th backbone output); maps are average-pooled. Computed in fp32.
+            (the i-th backbone output), average-pooled; ``'backbone_map'`` /
+            ``'backbone_map.<i>'``: the same map flattened, not pooled (OTmix's ``model_f``,
+            every layer but the classifier). Computed in fp32.
         feature_pass: ``'forward'`` (faithful: extra forward passes of both streams) or
             ``'remembered'`` (no extra pass: each image's features as last seen, see
             ``_remember``; needs a global-average-pooling neck).
         schedule: ``MixSchedule`` arguments (mix_prob, start_epoch, end_epochs,
-            guide_power); a step without guidance pairs at random.
+            guide_power, guide_per); a step without guidance pairs at random.
         ot_cost_weight: weight of the pairing's transport cost in the loss (the seed's
             "+cost"); > 0 makes the feature pass differentiable.
         global_pairing: pair over all processes' batches (DDP) instead of each process's.
@@ -84,6 +87,10 @@ class MixClassifier(ImageClassifier):
             if ot_cost_weight:
                 raise ValueError("feature_pass='remembered' features are not differentiable: "
                                  "use feature_pass='forward' with ot_cost_weight > 0")
+            if self.features.startswith('backbone_map'):
+                raise ValueError("feature_pass='remembered' pools image regions, but "
+                                 f"features={self.features!r} is an unpooled map: use "
+                                 "feature_pass='forward', or features='backbone'")
         self.feature_pass = feature_pass
         if ot_cost_weight and not getattr(self.pairing, 'with_cost', False):
             raise ValueError('ot_cost_weight > 0 adds the transport cost <T, C> to the loss: use '
@@ -99,7 +106,7 @@ class MixClassifier(ImageClassifier):
 
     def _check_features(self, features: str) -> str:
         if not isinstance(features, str) or not re.fullmatch(
-                r'logits|pre_logits|neck|backbone(\.\d+)?', features):
+                r'logits|pre_logits|neck|backbone(_map)?(\.\d+)?', features):
             raise ValueError(f'features={features!r} does not exist: use {FEATURE_SOURCES}')
         if features == 'neck' and not self.with_neck:
             raise ValueError("features='neck' but the model has no neck: use 'backbone' or "
@@ -123,6 +130,8 @@ class MixClassifier(ImageClassifier):
                 raise ValueError(f'features={self.features!r} does not exist: the backbone '
                                  f'returns {len(maps)} maps (see its out_indices); use '
                                  f'{FEATURE_SOURCES}')
+            if self.features.startswith('backbone_map'):
+                return maps[index].flatten(1).float()
             return _pool(maps[index], weights).float()
         if weights is None:
             pooled = self.neck(maps) if self.with_neck else maps
@@ -190,8 +199,9 @@ class MixClassifier(ImageClassifier):
     def _mixed_loss(self, cls_score: Tensor, bg_labels: Tensor, fg_labels: Tensor,
                     lam_bg: Tensor) -> Tensor:
         """``mean_i lam_i L(out_i, y_bg_i) + (1 - lam_i) L(out_i, y_fg_i)`` with the head's
-        loss: our long-tail losses take the label pair (soft targets, one DRW-weighted
-        mean); MMPretrain's losses take per-sample weights."""
+        loss: our long-tail losses take the label pair and weigh it by their ``pair_form``
+        (one soft-target mean, or CMO's two weighted means under DRW weights); MMPretrain's
+        losses take per-sample weights."""
         loss_module = self.head.loss_module
         lam_bg = lam_bg.to(cls_score.device, torch.float32)
         batch = cls_score.shape[0]
@@ -223,7 +233,7 @@ class MixClassifier(ImageClassifier):
         draws = (torch.rand(2) < probs).to(device=device, dtype=torch.uint8)
         draws = broadcast_from_first(draws)
         mix, guided = draws.tolist()
-        return bool(mix), bool(guided)
+        return bool(mix), self.schedule.guided(epoch, bool(guided))
 
     def _fresh_features(self, bg: Tensor, fg: Tensor, fg_labels: Tensor, space):
         """Extra forward passes of both streams: the pairing's features when it compares
