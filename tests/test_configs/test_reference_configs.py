@@ -86,3 +86,12 @@ def test_otmix_notes_variant_keeps_the_notes_choices():
     assert isinstance(cfg.model.pairing.confusion, str)  # a fixed training-set matrix
     assert cfg.model.schedule.guide_per == 'step'
 
+
+def test_coc_lt_lr_is_the_balanced_baselines_not_the_recipe_rule():
+    """The CoC ImageNet recipe scales lr as bs / 1024 * 1e-3 (1.25e-4 at 128); the LT rows keep
+    8x that, the lr of the balanced CIFAR-100 baseline, as their config says."""
+    lt = Config.fromfile(REPO / 'configs/coc/coc_s_cifar100lt_cmo.py')
+    balanced = Config.fromfile(REPO / 'configs/coc/coc_small_1xb128_cifar100.py')
+    rule = lt.train_dataloader.batch_size / 1024 * 1e-3
+    assert lt.optim_wrapper.optimizer.lr == pytest.approx(8 * rule)
+    assert lt.optim_wrapper.optimizer.lr == balanced.optim_wrapper.optimizer.lr
