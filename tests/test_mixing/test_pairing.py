@@ -136,3 +136,26 @@ def test_ot_pairing_cost_is_differentiable_through_features(cost_grad):
     if cost_grad == 'envelope':
         expected = torch.autograd.grad((plan * cosine_cost(bg, fg)).sum(), bg)[0]
         torch.testing.assert_close(bg.grad, expected)
+
+
+def test_cost_matrix_row_semantic_lets_each_background_choose():
+    """Foregrounds e0, e1, e2; backgrounds e0, e0 + 0.1 e1, e2, e2 + 0.5 e1. Each background
+    chooses its closest foreground: 0, 0, 2, 2. Foreground 0 takes the closer of its two
+    choosers (background 0), foreground 2 background 2, foreground 1 (chosen by none) a random
+    one. The notes' literal 'row' reads row k of C instead: foreground k gets background k's
+    choice as an index (square batches only)."""
+    fg = torch.eye(3)
+    bg = torch.stack([fg[0], fg[0] + 0.1 * fg[1], fg[2], fg[2] + 0.5 * fg[1]])
+    semantic = CostMatrixPairing(space='input', direction='row_semantic')
+    fallbacks = set()
+    for seed in range(20):
+        torch.manual_seed(seed)
+        index = semantic(bg, fg).bg_index.tolist()
+        assert index[0] == 0 and index[2] == 2
+        fallbacks.add(index[1])
+    assert fallbacks == {0, 1, 2, 3}
+    literal = CostMatrixPairing(space='input', direction='row')
+    assert literal(bg[:3], fg).bg_index.tolist() == [0, 0, 2]
+    with pytest.raises(ValueError, match="direction must be one of \\('column', 'row', "
+                                         "'row_semantic'\\)"):
+        CostMatrixPairing(direction='rows')

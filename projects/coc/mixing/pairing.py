@@ -31,12 +31,13 @@ def _check_batches(name: str, num_bg: int, num_fg: int, square: bool = False) ->
     if square and num_bg != num_fg:
         raise ValueError(f"{name} with direction='row' needs as many backgrounds as foregrounds "
                          f"(it reads row k of the matrix for foreground k), got {num_bg} and "
-                         f"{num_fg}; use direction='column'")
+                         f"{num_fg}; use direction='column' (or CostMatrixPairing's "
+                         "'row_semantic')")
 
 
-def _choose_direction(name: str, direction: str) -> str:
-    if direction not in ('column', 'row'):
-        raise ValueError(f"{name} direction must be 'column' or 'row', got {direction!r}")
+def _choose_direction(name: str, direction: str, allowed=('column', 'row')) -> str:
+    if direction not in allowed:
+        raise ValueError(f'{name} direction must be one of {allowed}, got {direction!r}')
     return direction
 
 
@@ -136,13 +137,31 @@ class ConfusionPairing(nn.Module):
         return PairingResult(torch.multinomial(weights, 1).squeeze(1).to(bg_labels.device))
 
 
+def backgrounds_choose(cost: Tensor) -> Tensor:
+    """Each background i chooses its cheapest foreground ``argmin_k C[i, k]``; foreground k
+    takes the cheapest of the backgrounds that chose it, or a uniformly random background
+    when none did. ``cost [Nb, Nf]`` -> background index per foreground ``[Nf]``."""
+    num_bg, num_fg = cost.shape
+    choice = cost.argmin(dim=1)
+    chose = choice[:, None] == torch.arange(num_fg, device=cost.device)[None]
+    chooser_cost = cost.masked_fill(~chose, float('inf'))
+    fallback = torch.randint(num_bg, (num_fg, ), device=cost.device)
+    return torch.where(chose.any(dim=0), chooser_cost.argmin(dim=0), fallback)
+
+
 @MODELS.register_module()
 class CostMatrixPairing(nn.Module):
     """Pair by the cosine cost ``C[i, k] = 1 - cos(bg_i, fg_k)`` (seed: "cost matrix").
 
-    ``direction='column'``: foreground k takes ``argmin_i C[i, k]``, its most similar
-    background. ``'row'`` reproduces the seed's ``argmin(C[k, :])``: row k, read along the
-    foreground axis, gives the index used as foreground k's background (square batches).
+    ``direction``:
+
+    - ``'column'``: foreground k takes ``argmin_i C[i, k]``, its most similar background.
+    - ``'row'``: the research notes' literal indexing ``argmin(C[k, :])``: row k (background
+      k's costs, read along the foreground axis) gives the index used as foreground k's
+      background; square batches. It pairs foreground k by background k's preferences.
+    - ``'row_semantic'``: each background chooses its foreground (:func:`backgrounds_choose`);
+      foregrounds no background chose get a random one.
+
     ``space``: ``'input'`` (pixels) or ``'feature'`` (model outputs).
     """
 
@@ -151,13 +170,16 @@ class CostMatrixPairing(nn.Module):
         if space not in ('input', 'feature'):
             raise ValueError(f"CostMatrixPairing space must be 'input' or 'feature', got {space!r}")
         self.space = space
-        self.direction = _choose_direction(type(self).__name__, direction)
+        self.direction = _choose_direction(type(self).__name__, direction,
+                                           ('column', 'row', 'row_semantic'))
 
     def forward(self, bg_feats: Tensor, fg_feats: Tensor, bg_labels=None,
                 fg_labels=None) -> PairingResult:
         _check_batches(type(self).__name__, len(bg_feats), len(fg_feats),
                        square=self.direction == 'row')
         cost = cosine_cost(bg_feats.detach(), fg_feats.detach())
+        if self.direction == 'row_semantic':
+            return PairingResult(backgrounds_choose(cost))
         index = cost.argmin(dim=0) if self.direction == 'column' else cost.argmin(dim=1)
         return PairingResult(index)
 
