@@ -75,4 +75,4 @@ def test_config_trains_two_iterations(path, cifar100_root, tmp_path):
     logged = runner.message_hub.log_scalars
     assert np.isfinite(logged['train/loss'].current())
     if cfg.model.get('ot_cost_weight'):
-        assert np.isfinite(logged['train/loss_ot_cost'].current())
+        assert np.isfinite(logged['train/loss_ot_cost_on_mixing_steps'].current())

@@ -80,7 +80,7 @@ def test_mixing_step_trains(case):
     grads = [p.grad for p in model.backbone.parameters()]
     assert all(g is not None for g in grads) and sum(g.abs().sum() for g in grads) > 0
     if case == 'ot_cost':
-        assert losses['loss_ot_cost'].requires_grad
+        assert losses['loss_ot_cost_on_mixing_steps'].requires_grad
 
 
 @pytest.mark.parametrize('pairing', [dict(type='CostMatrixPairing', space='input'),
@@ -135,8 +135,8 @@ def test_ot_runs_in_fp32_under_autocast():
     inputs, samples = make_batch()
     with torch.autocast('cpu', dtype=torch.bfloat16):
         losses = model.loss(inputs, samples)
-    assert losses['loss_ot_cost'].dtype == torch.float32
-    assert torch.isfinite(losses['loss_ot_cost'])
+    assert losses['loss_ot_cost_on_mixing_steps'].dtype == torch.float32
+    assert torch.isfinite(losses['loss_ot_cost_on_mixing_steps'])
 
 
 def test_running_confusion_counts_background_predictions():
@@ -220,3 +220,13 @@ def test_guided_pairing_is_drawn_once_per_epoch():
     assert all(len(d) == 1 for d in decisions)  # one decision per epoch
     assert {d.pop() for d in decisions} == {True, False}  # (epoch / 10) drew both
 
+
+def test_transport_cost_is_logged_only_by_mixing_steps():
+    """Its key says so: a step that does not mix returns no cost, and MMEngine's log keeps
+    the mean of the last mixing steps' values."""
+    model = make_model(pairing=dict(type='OTPairing', eps=0.1, with_cost=True),
+                       ot_cost_weight=1.0)
+    inputs, samples = make_batch()
+    assert set(model.loss(inputs, samples)) == {'loss', 'loss_ot_cost_on_mixing_steps'}
+    model.schedule.mix_prob = 0.0
+    assert set(model.loss(inputs, samples)) == {'loss'}

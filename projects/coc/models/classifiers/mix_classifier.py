@@ -26,6 +26,9 @@ from .mixers import CutMixer
 
 FEATURE_SOURCES = ("'logits', 'pre_logits', 'neck', 'backbone', 'backbone.<i>', 'backbone_map' "
                    "or 'backbone_map.<i>'")
+# The transport cost's log key: MMEngine logs the mean of a key's last values, and steps that do
+# not mix add none, so the logged number is a mean over recent mixing steps only.
+OT_COST_KEY = 'loss_ot_cost_on_mixing_steps'
 
 
 @MODELS.register_module()
@@ -37,7 +40,8 @@ class MixClassifier(ImageClassifier):
     ``global_pairing`` and several processes) -> ``mixer`` mixes and classifies -> loss
     ``lam_i * L(out_i, y_bg) + (1 - lam_i) * L(out_i, y_fg)`` with the head's loss module
     (CE, Balanced Softmax, LDAM, ...) plus ``ot_cost_weight * <T, C>`` when the pairing
-    returns a transport cost. Other steps train on the backgrounds alone (CMO).
+    returns a transport cost (logged as ``loss_ot_cost_on_mixing_steps``). Other steps train
+    on the backgrounds alone (CMO).
 
     Args:
         backbone, neck, head, pretrained, train_cfg, data_preprocessor, init_cfg:
@@ -191,7 +195,7 @@ class MixClassifier(ImageClassifier):
         cls_score, lam_bg = self.mixer(self, paired_bg, fg, fg_map=fg_map)
         losses = dict(loss=self._mixed_loss(cls_score, paired_labels, fg_labels, lam_bg))
         if cost is not None and self.ot_cost_weight:
-            losses['loss_ot_cost'] = self.ot_cost_weight * cost
+            losses[OT_COST_KEY] = self.ot_cost_weight * cost
         if remembered:
             self._remember_mixed(paired_bg, self._take(bg_ids, bg_index), fg_ids)
         return losses
