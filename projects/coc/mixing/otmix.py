@@ -1,6 +1,6 @@
 """OTmix's pairing (Gao et al., NeurIPS 2023), the closest prior art, for comparison runs:
 OT whose cost mixes feature distance with class confusion (SPEC B.4)."""
-from typing import Optional, Union
+from typing import Union
 
 import numpy as np
 import torch
