@@ -100,6 +100,26 @@ def test_test_split_is_untouched(cifar100_root):
     assert [image_index(test.get_data_info(i)['img']) for i in range(5)] == list(range(5))
 
 
+def test_val_split_is_carved_from_training_images(cifar100_root, train_labels):
+    common = dict(data_root=str(cifar100_root), imbalance_ratio=100, val_per_class=20,
+                  verify_md5=False)
+    train, val = CIFAR100LT(**common), CIFAR100LT(split='val', **common)
+    kept = {split: {image_index(ds.get_data_info(i)['img']) for i in range(len(ds))}
+            for split, ds in (('train', train), ('val', val))}
+    assert val.class_counts.tolist() == [20] * 100
+    assert not kept['train'] & kept['val']
+    # n_max is what is left of a class after the validation images.
+    assert train.class_counts.tolist() == long_tail_counts(480, 100, 100)
+    # The first 20 of each class in LDAM-DRW's shuffle (global numpy seed 0).
+    np.random.seed(0)
+    expected = set()
+    for k in range(100):
+        idx = np.where(train_labels == k)[0]
+        np.random.shuffle(idx)
+        expected.update(idx[:20].tolist())
+    assert kept['val'] == expected
+
+
 def test_md5_is_checked_by_default(cifar100_root):
     with pytest.raises(RuntimeError, match='Cannot find CIFAR100LT'):
         CIFAR100LT(data_root=str(cifar100_root), download=False)
@@ -123,6 +143,7 @@ def test_cifar10_lt(tmp_path):
     (dict(imbalance_ratio=0.5), 'imbalance_ratio must be >= 1'),
     (dict(profile='linear'), "Unknown long-tail profile 'linear'"),
     (dict(imbalance_ratio=1000), 'leaves class 90 with 0 images'),
+    (dict(split='val'), 'val_per_class >= 1'),
 ])
 def test_bad_arguments(cifar100_root, kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -21,6 +21,19 @@ def test_test_split_is_balanced_and_disjoint_from_train():
     assert leaked <= 2
 
 
+def test_val_split_is_balanced_and_disjoint_from_train_and_test():
+    splits = {split: DigitsLT(split=split, test_per_class=30, val_per_class=20)
+              for split in ('train', 'val', 'test')}
+    assert get_class_counts(splits['val']).tolist() == [20] * 10
+    pixels = {split: [d['img'].tobytes() for d in ds.data_list] for split, ds in splits.items()}
+    for a, b in (('train', 'val'), ('train', 'test'), ('val', 'test')):
+        # The source holds a few exact duplicate scans; a real overlap would be dozens.
+        assert sum(p in set(pixels[b]) for p in pixels[a]) <= 2, (a, b)
+    # The test split is the same with or without a validation split.
+    assert pixels['test'] == [d['img'].tobytes()
+                              for d in DigitsLT(split='test', test_per_class=30).data_list]
+
+
 def test_images_are_32x32_rgb_uint8():
     img = DigitsLT(split='test')[0]['img']
     assert img.shape == (32, 32, 3) and img.dtype == np.uint8
@@ -29,7 +42,9 @@ def test_images_are_32x32_rgb_uint8():
 
 
 @pytest.mark.parametrize('kwargs, message', [
-    (dict(split='val'), 'split'),
+    (dict(split='validation'), 'split must be one of'),
+    (dict(split='val'), 'val_per_class >= 1'),
+    (dict(val_per_class=-1), 'val_per_class'),
     (dict(imbalance_ratio=0.5), 'imbalance_ratio'),
     (dict(profile='linear'), 'profile'),
     (dict(split='test', profile='linear'), 'profile'),

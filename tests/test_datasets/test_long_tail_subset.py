@@ -60,6 +60,38 @@ def test_holdout_is_balanced_and_never_trained_on():
         {held[i]['img'] for i in range(len(held))}
 
 
+def images(dataset):
+    return {dataset[i]['img'] for i in range(len(dataset))}
+
+
+@pytest.mark.parametrize('seed', [0, 3])
+def test_val_split_is_balanced_and_disjoint_from_train_and_test(seed):
+    source = IndexedImages([60] * 5)
+    common = dict(imbalance_ratio=5, holdout_per_class=10, val_per_class=8, seed=seed)
+    train = LongTailDataset(source, **common)
+    val = LongTailDataset(source, split='val', **common)
+    test = LongTailDataset(source, split='holdout', **common)
+    assert val.class_counts.tolist() == [8] * 5
+    assert test.class_counts.tolist() == [10] * 5
+    assert train.class_counts.tolist() == long_tail_counts(60 - 18, 5, 5)
+    assert not images(train) & images(val)
+    assert not images(train) & images(test)
+    assert not images(val) & images(test)
+    # Adding a validation split leaves the test split as it was.
+    assert images(test) == images(LongTailDataset(source, imbalance_ratio=5, seed=seed,
+                                                  holdout_per_class=10, split='holdout'))
+
+
+def test_val_split_does_not_depend_on_the_training_quota():
+    # Rows of an experiment table differ in n_max or ratio; their checkpoints must be chosen
+    # on the same images.
+    source = IndexedImages([60] * 5)
+    val = [images(LongTailDataset(source, split='val', holdout_per_class=10, val_per_class=8,
+                                  **quota)) for quota in (dict(imbalance_ratio=5),
+                                                          dict(imbalance_ratio=2, n_max=20))]
+    assert val[0] == val[1]
+
+
 def test_lazy_init_defers_loading():
     lt = LongTailDataset(dict(type='IndexedImages', per_class=[20] * 3, lazy_init=True),
                          imbalance_ratio=2, lazy_init=True)
@@ -72,6 +104,9 @@ def test_lazy_init_defers_loading():
     (dict(imbalance_ratio=10, profile='cosine'), ValueError, 'Unknown long-tail profile'),
     (dict(imbalance_ratio=10, class_order='size'), ValueError, 'class_order'),
     (dict(imbalance_ratio=10, split='holdout'), ValueError, 'holdout_per_class >= 1'),
+    (dict(imbalance_ratio=10, split='val'), ValueError, 'val_per_class >= 1'),
+    (dict(imbalance_ratio=2, holdout_per_class=10, val_per_class=10), ValueError,
+     "'c3'.*no image.*val_per_class"),
     (dict(imbalance_ratio=100, n_max=50), ValueError, 'with 0 images'),
     (dict(imbalance_ratio=2, n_max=0), ValueError, 'n_max and num_classes must be positive'),
     (dict(imbalance_ratio=2, holdout_per_class=20), ValueError, "'c3'.*no image"),

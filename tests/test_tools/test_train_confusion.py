@@ -28,7 +28,8 @@ def test_matrix_counts_the_training_split(repo_root, tmp_path):
     matrix = np.load(out)
     # Rows are true classes: they add up to the long-tailed training counts, not the test's.
     assert matrix.shape == (10, 10)
-    assert matrix.sum(1).tolist() == DigitsLT(split='train').class_counts.tolist()
+    train = DigitsLT(split='train', test_per_class=50, val_per_class=20)  # the demo's split
+    assert matrix.sum(1).tolist() == train.class_counts.tolist()
 
 
 def test_bad_input(repo_root, tmp_path):

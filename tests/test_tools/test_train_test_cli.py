@@ -71,7 +71,8 @@ def test_two_cpu_processes_shard_the_data_and_agree_on_weights(repo_root, tmp_pa
     seen = [set(r['sample_indices']) for r in ranks]
     # One epoch covers every sample; the shards overlap only by DefaultSampler's padding, which
     # repeats at most world_size - 1 = 1 index to make the two shards equal.
-    assert seen[0] | seen[1] == set(range(len(DigitsLT(split='train'))))
+    train = DigitsLT(split='train', test_per_class=50, val_per_class=20)  # the demo's split
+    assert seen[0] | seen[1] == set(range(len(train)))
     assert len(seen[0] & seen[1]) <= 1 and len(seen[0]) > 100
     assert ranks[0]['weights'] == ranks[1]['weights']
 

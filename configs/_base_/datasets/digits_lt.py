@@ -6,7 +6,10 @@ from mmpretrain.models import ClsDataPreprocessor
 from coc.datasets import DigitsLT
 from coc.evaluation import LongTailAccuracy
 
-imbalance_ratio = 10  # head / tail training count: 124 -> 12 images per class
+imbalance_ratio = 10  # head / tail training count: 104 -> 10 images per class
+# Per digit: 50 test images, then 20 validation images (for choosing checkpoints), then the
+# long-tailed training split; the three are disjoint and the same for every run.
+held_out = dict(test_per_class=50, val_per_class=20)
 
 data_preprocessor = dict(
     type=ClsDataPreprocessor,
@@ -27,18 +30,23 @@ train_dataloader = dict(
     batch_size=64,
     num_workers=0,
     dataset=dict(type=DigitsLT, split='train', imbalance_ratio=imbalance_ratio,
-                 pipeline=train_pipeline),
+                 pipeline=train_pipeline, **held_out),
     sampler=dict(type=DefaultSampler, shuffle=True),
 )
 val_dataloader = dict(
     batch_size=100,
     num_workers=0,
-    dataset=dict(type=DigitsLT, split='test', pipeline=test_pipeline),
+    dataset=dict(type=DigitsLT, split='val', pipeline=test_pipeline, **held_out),
     sampler=dict(type=DefaultSampler, shuffle=False),
 )
-test_dataloader = val_dataloader
+test_dataloader = dict(
+    batch_size=100,
+    num_workers=0,
+    dataset=dict(type=DigitsLT, split='test', pipeline=test_pipeline, **held_out),
+    sampler=dict(type=DefaultSampler, shuffle=False),
+)
 
-# Shot groups scaled to this set's 124..12 training images (3 many / 4 medium / 3 few
+# Shot groups scaled to this set's 104..10 training images (3 many / 3 medium / 4 few
 # classes at ratio 10); the CIFAR-LT configs keep the literature's 100 / 20.
 val_evaluator = dict(type=LongTailAccuracy, topk=(1, 5), many_thr=60, few_thr=25)
 test_evaluator = val_evaluator

@@ -14,11 +14,17 @@ class CIFARLongTailMixin:
     Train: ``long_tail_counts(n_max, C, imbalance_ratio, profile)`` images per class
     (``n_max`` = 5000 / 500, the full class), chosen by ``long_tail_indices`` with numpy seed
     ``seed``: for CIFAR-100-LT 10,847 / 12,608 / 19,573 images at ratio 100 / 50 / 10.
+    With ``val_per_class`` = V > 0, the first V images of each shuffled class form
+    ``split='val'`` (balanced, for choosing checkpoints without the test split) and the
+    training split is drawn from the rest with ``n_max`` reduced by V. V = 0 gives exactly
+    the published split.
 
     Args:
+        split: 'train', 'val' (held out of the training images) or 'test'.
         imbalance_ratio: head / tail training count (>= 1).
         profile: 'exp' (the standard) or 'step'.
         seed: numpy seed of the per-class shuffle (0 in LDAM-DRW and CMO).
+        val_per_class: training images per class held out as the validation split.
         verify_md5: check the md5 of every file, as MMPretrain does (default). False only
             checks that the files exist: for a folder in the same format with other bytes
             (a re-encoded copy, synthetic test data).
@@ -26,12 +32,18 @@ class CIFARLongTailMixin:
             ``pipeline``, ``download``...).
     """
 
-    def __init__(self, *args, imbalance_ratio: float = 100, profile: str = 'exp',
-                 seed: int = 0, verify_md5: bool = True, **kwargs) -> None:
+    def __init__(self, *args, split: str = 'train', imbalance_ratio: float = 100,
+                 profile: str = 'exp', seed: int = 0, val_per_class: int = 0,
+                 verify_md5: bool = True, **kwargs) -> None:
         check_profile(imbalance_ratio, profile)
+        if val_per_class < 0 or (split == 'val' and val_per_class == 0):
+            raise ValueError(f"{type(self).__name__} split='val' needs val_per_class >= 1 "
+                             f'(and never < 0), got {val_per_class}')
         self.imbalance_ratio, self.profile, self.seed = imbalance_ratio, profile, seed
+        self.val_per_class, self.subset = val_per_class, split
         self.verify_md5 = verify_md5
-        super().__init__(*args, **kwargs)
+        # The validation split comes out of MMPretrain's 'train' files.
+        super().__init__(*args, split='train' if split == 'val' else split, **kwargs)
 
     def _check_integrity(self) -> bool:
         if self.verify_md5:
@@ -46,9 +58,13 @@ class CIFARLongTailMixin:
             return data_list
         labels = np.array([info['gt_label'] for info in data_list])
         num_classes = len(self.metainfo['classes'])
-        n_max = int(np.bincount(labels, minlength=num_classes).max())
-        counts = long_tail_counts(n_max, num_classes, self.imbalance_ratio, self.profile)
-        return [data_list[i] for i in long_tail_indices(labels, counts, self.seed)]
+        if self.subset == 'val':
+            indices = long_tail_indices(labels, [self.val_per_class] * num_classes, self.seed)
+        else:
+            n_max = int(np.bincount(labels, minlength=num_classes).max()) - self.val_per_class
+            counts = long_tail_counts(n_max, num_classes, self.imbalance_ratio, self.profile)
+            indices = long_tail_indices(labels, counts, self.seed, self.val_per_class)
+        return [data_list[i] for i in indices]
 
     @property
     def class_counts(self) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 ``sklearn.datasets.load_digits`` ships 1,797 real 8x8 scans (UCI optdigits) inside the
 package, so the demo and the tests run with no download. Each class is shuffled with a
-fixed seed; its first ``test_per_class`` images form the balanced test split and the rest
+fixed seed; its first ``test_per_class`` images form the balanced test split, the next
+``val_per_class`` the balanced validation split (for choosing checkpoints), and the rest
 feed the long-tailed training split (``long_tail_counts`` with ``n_max`` = the smallest
 remaining class, so every class can supply its quota).
 """
@@ -13,7 +14,7 @@ from mmpretrain.registry import DATASETS
 
 from .long_tail_profile import check_profile, long_tail_counts
 
-SPLITS = ('train', 'test')
+SPLITS = ('train', 'val', 'test')
 
 
 @DATASETS.register_module()
@@ -21,25 +22,31 @@ class DigitsLT(BaseDataset):
     """Long-tailed digits, upsampled to ``image_size`` and repeated to 3 channels.
 
     Args:
-        split: 'train' (long-tailed) or 'test' (balanced, ``test_per_class`` per class).
+        split: 'train' (long-tailed), 'val' or 'test' (balanced, ``val_per_class`` /
+            ``test_per_class`` per class).
         imbalance_ratio: head / tail training count (>= 1).
         profile: 'exp' or 'step' (see ``long_tail_counts``).
-        test_per_class: held-out images per class.
+        test_per_class: held-out test images per class.
+        val_per_class: held-out validation images per class (taken after the test ones).
         image_size: side of the square images (bicubic upsampling of the 8x8 scans).
         seed: numpy seed of the per-class shuffle.
     """
     METAINFO = {'classes': tuple(str(d) for d in range(10))}
 
     def __init__(self, split='train', imbalance_ratio=10.0, profile='exp', test_per_class=50,
-                 image_size=32, seed=0, pipeline=(), **kwargs):
+                 val_per_class=0, image_size=32, seed=0, pipeline=(), **kwargs):
         if split not in SPLITS:
             raise ValueError(f'DigitsLT split must be one of {SPLITS}, got {split!r}')
         check_profile(imbalance_ratio, profile)
+        if val_per_class < 0 or (split == 'val' and val_per_class == 0):
+            raise ValueError(f"DigitsLT split='val' needs val_per_class >= 1 (and never < 0), "
+                             f'got {val_per_class}')
         if image_size < 8:
             raise ValueError(f'DigitsLT image_size must be >= 8 (the scans are 8x8), '
                              f'got {image_size}')
         self.split, self.imbalance_ratio, self.profile = split, imbalance_ratio, profile
-        self.test_per_class, self.image_size, self.seed = test_per_class, image_size, seed
+        self.test_per_class, self.val_per_class = test_per_class, val_per_class
+        self.image_size, self.seed = image_size, seed
         super().__init__(ann_file='', pipeline=pipeline, test_mode=split == 'test', **kwargs)
 
     def load_data_list(self):
@@ -51,17 +58,19 @@ class DigitsLT(BaseDataset):
             indices = np.flatnonzero(digits.target == label)
             rng.shuffle(indices)
             per_class.append(indices)
-        smallest_pool = min(len(idx) for idx in per_class) - self.test_per_class
+        held_out = self.test_per_class + self.val_per_class
+        smallest_pool = min(len(idx) for idx in per_class) - held_out
         if smallest_pool < 1:
-            raise ValueError(f'test_per_class={self.test_per_class} leaves no training image '
-                             f'for some digit; use at most {smallest_pool + self.test_per_class - 1}')
+            raise ValueError(f'test_per_class + val_per_class = {held_out} leaves no training '
+                             f'image for some digit; hold out at most {held_out + smallest_pool - 1}')
         if self.split == 'test':
             chosen = [idx[:self.test_per_class] for idx in per_class]
+        elif self.split == 'val':
+            chosen = [idx[self.test_per_class:held_out] for idx in per_class]
         else:
             counts = long_tail_counts(smallest_pool, len(per_class), self.imbalance_ratio,
                                       self.profile)
-            chosen = [idx[self.test_per_class:self.test_per_class + n]
-                      for idx, n in zip(per_class, counts)]
+            chosen = [idx[held_out:held_out + n] for idx, n in zip(per_class, counts)]
         return [dict(img=self._to_rgb(digits.images[i]), gt_label=label)
                 for label, indices in enumerate(chosen) for i in indices]
 

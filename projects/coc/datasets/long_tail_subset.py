@@ -9,7 +9,7 @@ from mmpretrain.registry import DATASETS
 
 from .long_tail_profile import check_profile, long_tail_counts
 
-SPLITS = ('train', 'holdout')
+SPLITS = ('train', 'val', 'holdout')
 CLASS_ORDERS = ('index', 'count')
 
 
@@ -34,9 +34,12 @@ class LongTailDataset:
     """Wraps a dataset and keeps a long-tailed subset of it (``long_tail_counts`` profile).
 
     Classes whose images are fewer than their quota keep all of them (a warning lists them);
-    a class left with no image is an error. With ``holdout_per_class`` > 0 the first images
-    of each shuffled class are set aside, never trained on, and ``split='holdout'`` returns
-    them: a balanced test split for folders that have none.
+    a class left with no image is an error. Each class is shuffled once (``seed``) and cut in
+    this order: the first ``holdout_per_class`` images are ``split='holdout'``, a balanced
+    test split for folders that have none; the next ``val_per_class`` are ``split='val'``, a
+    balanced validation split for choosing checkpoints; the long-tailed training split is
+    drawn from the rest. The three are disjoint, and the held-out splits depend only on
+    ``seed`` and their sizes, never on the training run's seed or quota.
 
     Args:
         dataset: the source dataset or its config.
@@ -46,28 +49,31 @@ class LongTailDataset:
         class_order: 'index' gives class 0 the head quota (CIFAR-LT's rule); 'count' ranks
             classes by their source size, so a naturally imbalanced set keeps its head classes.
         seed: seed of the per-class shuffle.
-        holdout_per_class: images per class kept out of the training split.
-        split: 'train' (the long-tailed subset) or 'holdout'.
+        holdout_per_class: images per class of the test split, kept out of the others.
+        val_per_class: images per class of the validation split, kept out of training.
+        split: 'train' (the long-tailed subset), 'val' or 'holdout'.
         lazy_init: defer loading the source as MMEngine's dataset wrappers do.
     """
 
     def __init__(self, dataset: Union[BaseDataset, dict], imbalance_ratio: float,
                  profile: str = 'exp', n_max: Optional[int] = None, class_order: str = 'index',
-                 seed: int = 0, holdout_per_class: int = 0, split: str = 'train',
-                 lazy_init: bool = False) -> None:
+                 seed: int = 0, holdout_per_class: int = 0, val_per_class: int = 0,
+                 split: str = 'train', lazy_init: bool = False) -> None:
         if class_order not in CLASS_ORDERS:
             raise ValueError(f'LongTailDataset class_order must be one of {CLASS_ORDERS}, '
                              f'got {class_order!r}')
         if split not in SPLITS:
             raise ValueError(f'LongTailDataset split must be one of {SPLITS}, got {split!r}')
-        if holdout_per_class < 0 or (split == 'holdout' and holdout_per_class == 0):
-            raise ValueError(f"LongTailDataset split='holdout' needs holdout_per_class >= 1 "
-                             f'(and never < 0), got {holdout_per_class}')
+        for name, size in (('holdout', holdout_per_class), ('val', val_per_class)):
+            if size < 0 or (split == name and size == 0):
+                raise ValueError(f"LongTailDataset split='{name}' needs {name}_per_class >= 1 "
+                                 f'(and never < 0), got {size}')
         check_profile(imbalance_ratio, profile)
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         self.imbalance_ratio, self.profile, self.n_max = imbalance_ratio, profile, n_max
         self.class_order, self.seed = class_order, seed
-        self.holdout_per_class, self.split = holdout_per_class, split
+        self.holdout_per_class, self.val_per_class = holdout_per_class, val_per_class
+        self.split = split
         self._fully_initialized = False
         if not lazy_init:
             self.full_init()
@@ -82,13 +88,16 @@ class LongTailDataset:
         self.dataset.full_init()
         labels = np.asarray(self.dataset.get_gt_labels(), dtype=np.int64)
         num_classes = len(self.dataset.metainfo['classes'])
-        available = np.bincount(labels, minlength=num_classes) - self.holdout_per_class
+        held_out = self.holdout_per_class + self.val_per_class
         if self.split == 'holdout':
             quota = np.full(num_classes, self.holdout_per_class)
             self.indices = long_tail_indices(labels, quota, self.seed)
-        else:
-            quota = self._quota(available)
+        elif self.split == 'val':
+            quota = np.full(num_classes, self.val_per_class)
             self.indices = long_tail_indices(labels, quota, self.seed, self.holdout_per_class)
+        else:
+            quota = self._quota(np.bincount(labels, minlength=num_classes) - held_out)
+            self.indices = long_tail_indices(labels, quota, self.seed, held_out)
         counts = np.bincount(labels[self.indices], minlength=num_classes)
         self._check(counts, quota)
         self._class_counts = counts
@@ -112,11 +121,11 @@ class LongTailDataset:
             raise ValueError(
                 f'LongTailDataset: class(es) {[classes[k] for k in empty]} have no image in the '
                 f'{self.split} split (the source has too few after holding out '
-                f'{self.holdout_per_class} per class); drop them from the source or lower '
-                f'holdout_per_class')
+                f'{self.holdout_per_class} + {self.val_per_class} per class); drop them from '
+                f'the source or lower holdout_per_class / val_per_class')
         short = np.flatnonzero(counts < quota)
         if len(short):
-            fix = ('a smaller holdout_per_class' if self.split == 'holdout'
+            fix = (f'a smaller {self.split}_per_class' if self.split != 'train'
                    else "class_order='count' or a smaller n_max")
             print_log(f'LongTailDataset: {len(short)} class(es) have fewer images than their '
                       f'quota and keep all of them: '
