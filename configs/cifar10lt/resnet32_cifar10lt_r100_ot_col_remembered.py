@@ -1,0 +1,12 @@
+# ResNet-32 on CIFAR-10-LT (ratio 100, from the CIFAR-10 training images), CE + OT-guided CutMix
+# on remembered logits (no extra forward; random pairing until the memory is filled).
+# The method is configs/resnet32/resnet32_cifar100lt_r100_ot_col_remembered.py; only the data
+# change.
+from mmengine.config import read_base
+
+with read_base():
+    from ..resnet32.resnet32_cifar100lt_r100_ot_col_remembered import *
+    from .._base_.datasets.cifar10lt_folder import *
+
+train_dataloader.dataset = train_dataset
+model.head.num_classes = num_classes
