@@ -30,7 +30,7 @@ from mmengine.config import DictAction
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SEEDS = [0, 1, 2]
-ROW_KEYS = ('name', 'config', 'cfg_options', 'best_on', 'reference')
+ROW_KEYS = ('name', 'config', 'cfg_options', 'best_on', 'reference', 'gpus')
 BEST_LABELS = {'val': 'best on validation', 'test': 'best on test (published protocol)'}
 # (key in the test metrics, column title, key in a row's ``reference``)
 METRICS = [('lt/top1', 'top-1', 'top1'), ('lt/top5', 'top-5', 'top5'),
@@ -53,6 +53,7 @@ class Row:
     cfg_options: dict  # the table's shared options updated by the row's own
     best_on: str
     reference: dict
+    gpus: int = None  # this row's processes per run (e.g. a DDP-8 experiment), over --gpus
 
     @property
     def slug(self) -> str:
@@ -116,8 +117,12 @@ def load_row(row, index: int, shared: dict, where: str) -> Row:
             and all(isinstance(reference[k], (int, float)) for k in numbers if k in reference)):
         raise UsageError(f'{where}: reference must be a dict of numbers {numbers} and a '
                          f'source, got {reference!r}')
+    gpus = row.get('gpus')
+    if gpus is not None and not (type(gpus) is int and gpus > 0):
+        raise UsageError(f'{where}: gpus must be a positive integer (processes of each run), '
+                         f'got {gpus!r}')
     options = {**shared, **checked_options(row.get('cfg_options', {}), f'{where} cfg_options')}
-    return Row(row['name'], row['config'], options, best_on, reference)
+    return Row(row['name'], row['config'], options, best_on, reference, gpus)
 
 
 def check_unique_names(rows: list, where: str) -> None:
@@ -189,6 +194,7 @@ class Run:
     row: Row
     seed: int
     dir: Path
+    gpus: int = None  # None: tools/*.py in one process; N: tools/dist_*.sh with N processes
 
     @property
     def label(self) -> str:
@@ -208,8 +214,6 @@ def shell_line(command: list) -> str:
 
 
 def tool_command(gpus, tool: str, positional: list, options: list) -> list:
-    """tools/<tool>.py in one process (``gpus`` None), or tools/dist_<tool>.sh with ``gpus``
-    processes."""
     if gpus is None:
         return [sys.executable, f'tools/{tool}.py', *positional, *options]
     # dist_*.sh start $PYTHON (default: python), which must be the interpreter running us.
@@ -217,21 +221,21 @@ def tool_command(gpus, tool: str, positional: list, options: list) -> list:
             str(gpus), *options]
 
 
-def train_command(run: Run, gpus, resume: bool) -> list:
+def train_command(run: Run, resume: bool) -> list:
     options = ['--work-dir', display(run.dir), *(['--resume'] if resume else []),
                '--cfg-options', f'randomness.seed={run.seed}', *run.options]
-    return tool_command(gpus, 'train', [run.row.config], options)
+    return tool_command(run.gpus, 'train', [run.row.config], options)
 
 
-def test_command(run: Run, gpus, checkpoint: str, which: str) -> list:
+def test_command(run: Run, checkpoint: str, which: str) -> list:
     options = ['--work-dir', display(run.dir / f'test_{which}'),
                '--dump-metrics', display(run.dir / f'test_{which}.json')]
     if run.options:
         options += ['--cfg-options', *run.options]
-    return tool_command(gpus, 'test', [run.row.config, checkpoint], options)
+    return tool_command(run.gpus, 'test', [run.row.config, checkpoint], options)
 
 
-def plan_runs(table: Table, seeds: list, work_root: Path, names=None) -> list:
+def plan_runs(table: Table, seeds: list, work_root: Path, names=None, gpus=None) -> list:
     rows = table.rows
     if names:
         unknown = sorted(set(names) - {row.name for row in rows})
@@ -239,7 +243,7 @@ def plan_runs(table: Table, seeds: list, work_root: Path, names=None) -> list:
             raise UsageError(f'--rows {unknown} not in table {display(table.path)}; its rows: '
                              f'{[row.name for row in rows]}')
         rows = [row for row in rows if row.name in names]
-    return [Run(row, seed, work_root / table.stem / row.slug / f'seed_{seed}')
+    return [Run(row, seed, work_root / table.stem / row.slug / f'seed_{seed}', row.gpus or gpus)
             for row in rows for seed in seeds]
 
 
@@ -258,7 +262,7 @@ def same_settings(result: dict, row: Row) -> bool:
 
 # --- run -------------------------------------------------------------------------------------
 
-def print_commands(runs: list, gpus) -> None:
+def print_commands(runs: list) -> None:
     """What ``run`` would execute, as a shell script (comments name the runs)."""
     for index, run in enumerate(runs, 1):
         print(f'# [run {index}/{len(runs)}] {run.label}')
@@ -267,15 +271,15 @@ def print_commands(runs: list, gpus) -> None:
             continue
         if not is_trained(run):
             resume = (run.dir / 'last_checkpoint').is_file()
-            print(shell_line(train_command(run, gpus, resume)))
+            print(shell_line(train_command(run, resume)))
         quoted = shlex.quote(display(run.dir))
         checkpoints = {'last': Unquoted(f'"$(cat {quoted}/last_checkpoint)"'),
                        'best': Unquoted(f'"$(ls {quoted}/best_*.pth)"')}
         for which, checkpoint in checkpoints.items():
-            print(shell_line(test_command(run, gpus, checkpoint, which)))
+            print(shell_line(test_command(run, checkpoint, which)))
 
 
-def run_all(runs: list, gpus) -> None:
+def run_all(runs: list) -> None:
     pending = sum(not is_finished(run) for run in runs)
     durations = []
     for index, run in enumerate(runs, 1):
@@ -286,7 +290,7 @@ def run_all(runs: list, gpus) -> None:
             continue
         print(head, flush=True)
         started = time.monotonic()
-        execute(run, gpus)
+        execute(run)
         durations.append(time.monotonic() - started)
         left = pending - len(durations)
         eta = (f'runs left: {left}, ETA {duration(statistics.mean(durations) * left)}' if left
@@ -302,39 +306,39 @@ def skip_warning(run: Run) -> str:
             'out): delete its dir to rerun it')
 
 
-def execute(run: Run, gpus) -> None:
+def execute(run: Run) -> None:
     run.dir.mkdir(parents=True, exist_ok=True)
-    train_seconds = train(run, gpus)
+    train_seconds = train(run)
     started = time.monotonic()
     checkpoints = {'last': last_checkpoint(run), 'best': best_checkpoint(run)}
     if checkpoints['best'] is None:
         print(f'  no best checkpoint in {display(run.dir)} (the config\'s CheckpointHook has no '
               'save_best): best = null', flush=True)
-    metrics = {which: test(run, gpus, checkpoint, which) if checkpoint else None
+    metrics = {which: test(run, checkpoint, which) if checkpoint else None
                for which, checkpoint in checkpoints.items()}
     write_json(run.dir / 'result.json', dict(
         row=run.row.name, seed=run.seed, config=run.row.config, cfg_options=run.row.cfg_options,
-        best_on=run.row.best_on, gpus=gpus,
+        best_on=run.row.best_on, gpus=run.gpus,
         checkpoints={which: c and c.name for which, c in checkpoints.items()},
         last=metrics['last'], best=metrics['best'],
         seconds=dict(train=train_seconds, test=time.monotonic() - started)))
 
 
-def train(run: Run, gpus) -> float:
+def train(run: Run) -> float:
     """Seconds of the training invocation that finished it (a resumed run: the last part)."""
     done = run.dir / 'train_done.json'
     if done.is_file():
         return json.loads(done.read_text())['seconds']
     resume = (run.dir / 'last_checkpoint').is_file()
     started = time.monotonic()
-    call(run, train_command(run, gpus, resume), 'training')
+    call(run, train_command(run, resume), 'training')
     seconds = time.monotonic() - started
     write_json(done, dict(seconds=seconds, resumed=resume))
     return seconds
 
 
-def test(run: Run, gpus, checkpoint: Path, which: str) -> dict:
-    call(run, test_command(run, gpus, display(checkpoint), which), f'test of the {which} '
+def test(run: Run, checkpoint: Path, which: str) -> dict:
+    call(run, test_command(run, display(checkpoint), which), f'test of the {which} '
          'checkpoint')
     return json.loads((run.dir / f'test_{which}.json').read_text())
 
@@ -398,7 +402,8 @@ def summarize_row(row: Row, runs: list) -> dict:
                 config=row.config, cfg_options=row.cfg_options, best_on=row.best_on,
                 best_label=BEST_LABELS[row.best_on], reference=row.reference,
                 seeds=seeds, seeds_finished=list(results), seeds_stale=stale,
-                gpus=sorted({r.get('gpus') for r in results.values()}, key=str),
+                # the --gpus of the run command (a row's own gpus are not from it)
+                gpus=[] if row.gpus else sorted({r.get('gpus') for r in results.values()}, key=str),
                 last=summarize_checkpoints(results, 'last'),
                 best=summarize_checkpoints(results, 'best'))
 
@@ -436,7 +441,7 @@ def reproducing_commands(table: Table, seeds: list, work_root: Path, out: Path,
                          rows: list) -> list:
     common = (f'{shlex.quote(display(table.path))} --seeds {" ".join(map(str, seeds))} '
               f'--work-root {shlex.quote(display(work_root))}')
-    gpus = {g for row in rows for g in row['gpus']}
+    gpus = {g for row in rows for g in row['gpus']} or {None}
     runs = [f'python tools/experiments.py run {common}'
             + (f' --launcher pytorch --gpus {g}' if g else '') for g in sorted(gpus, key=str)]
     return runs + [f'python tools/experiments.py collect {common} --out '
@@ -528,16 +533,18 @@ def write_json(path: Path, data) -> None:
 
 
 def command_run(args) -> None:
-    if args.gpus is not None and args.launcher != 'pytorch':
-        raise UsageError('--gpus needs --launcher pytorch')
+    if args.gpus is not None and (args.launcher != 'pytorch' or args.gpus < 1):
+        raise UsageError(f'--gpus {args.gpus}: give a positive number of processes, with '
+                         '--launcher pytorch')
     table = load_table(args.table)
-    runs = plan_runs(table, args.seeds or table.seeds, Path(args.work_root).resolve(), args.rows)
-    check_row_configs(table)
     gpus = (args.gpus or 1) if args.launcher == 'pytorch' else None
+    runs = plan_runs(table, args.seeds or table.seeds, Path(args.work_root).resolve(), args.rows,
+                     gpus)
+    check_row_configs(table)
     if args.dry_run:
-        print_commands(runs, gpus)
+        print_commands(runs)
     else:
-        run_all(runs, gpus)
+        run_all(runs)
 
 
 def command_collect(args) -> None:

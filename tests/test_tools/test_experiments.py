@@ -198,6 +198,19 @@ def test_dry_run_prints_train_and_two_tests_per_run_and_creates_nothing(experime
     assert not work_root.exists()
 
 
+def test_a_row_with_its_own_gpus_runs_that_many_processes(experiments, tmp_path):
+    table = write_table(tmp_path / 'ddp.py', [dict(name='one', config=DEMO),
+                                              dict(name='ddp8', config=DEMO, gpus=8)], seeds=[0])
+    code, out, err = invoke(experiments, 'run', table, '--work-root', tmp_path, '--dry-run')
+    assert code == 0, err
+    one, ddp8 = [[shlex.split(line) for line in commands_in(out)[i:i + 3]] for i in (0, 3)]
+    assert [c[1] for c in one] == ['tools/train.py', 'tools/test.py', 'tools/test.py']
+    assert [c[2:4] for c in ddp8] == [['bash', 'tools/dist_train.sh']] + \
+        [['bash', 'tools/dist_test.sh']] * 2
+    assert ddp8[0][5] == '8' and ddp8[1][6] == '8' and ddp8[2][6] == '8'  # after CONFIG [CKPT]
+    assert ddp8[0][1] == f'PYTHON={sys.executable}'
+
+
 def parsed_cfg_options(argv: list) -> dict:
     """What tools/train.py and tools/test.py read back from the printed --cfg-options."""
     parser = argparse.ArgumentParser()
@@ -292,6 +305,8 @@ BAD_TABLES = [
      'model.head is a dict, which --cfg-options cannot pass'),
     ('spaces', f'rows = [dict(name="A", config="{DEMO}", cfg_options={{"x": "a b"}})]\n',
      "x='a b' cannot go through --cfg-options unchanged"),
+    ('bad_gpus', f'rows = [dict(name="A", config="{DEMO}", gpus=0)]\n',
+     'gpus must be a positive integer'),
     ('typo_key', f'rows = [dict(name="A", config="{DEMO}", '
                  'cfg_options={"train_cfg.max_epoch": 1})]\n',
      "row 'A': unknown --cfg-options key 'train_cfg.max_epoch'"),
@@ -314,7 +329,8 @@ def test_a_bad_table_gets_one_clear_line(experiments, tmp_path, command, name, s
 @pytest.mark.parametrize('argv, message', [
     (['run', 'configs/experiments/no_such.py'], 'no_such.py does not exist'),
     (['run', 'TABLE', '--seeds', '0', 'one'], "argument --seeds: invalid int value: 'one'"),
-    (['run', 'TABLE', '--gpus', '2'], '--gpus needs --launcher pytorch'),
+    (['run', 'TABLE', '--gpus', '2'], 'with --launcher pytorch'),
+    (['run', 'TABLE', '--launcher', 'pytorch', '--gpus', '0'], 'a positive number of processes'),
     (['run', 'TABLE', '--rows', 'CE', 'Nope'], "--rows ['Nope'] not in table"),
     (['collect', 'TABLE'], 'nothing finished under'),
 ])
