@@ -4,7 +4,7 @@
 #   python tools/experiments.py run configs/experiments/cifar100lt_r100.py
 #   python tools/experiments.py collect configs/experiments/cifar100lt_r100.py
 # Data: data/cifar100/cifar-100-python. Every row holds out 20 training images per class as
-# the validation split that chooses the best checkpoint (n_max 480: 10,413 training images);
+# the validation split that chooses the best checkpoint (n_max 480: 10,410 training images);
 # the rows marked "published protocol" train on the published split (10,847 images) and
 # choose on the test split, as LDAM-DRW's and CMO's code do, for comparison with the papers.
 #
@@ -44,13 +44,13 @@ methods = [
     dict(name='BS + CMO', config=family + 'bs_cmo.py'),
     dict(name='LDAM-DRW + CMO', config=family + 'ldam_drw_cmo.py'),
     dict(name='CMO + running confusion', config=family + 'conf_running.py'),
-    dict(name='OT argmax T[k, :]', config=family + 'ot_row.py',
+    dict(name='OT row, argmax T[k, :]', config=family + 'ot_row.py',
          reference=dict(top1=42.03, top5=70.32, many=68.89, medium=40.74, few=12.2,
                         source=notes)),
-    dict(name='OT argmax T[:, k]', config=family + 'ot_col.py',
+    dict(name='OT column, argmax T[:, k]', config=family + 'ot_col.py',
          reference=dict(top1=42.8, top5=72.19, many=70.06, medium=40.4, few=13.8,
                         source=notes)),
-    dict(name='OT argmin T[:, k]', config=family + 'ot_argmin.py',
+    dict(name='OT column, argmin T[:, k]', config=family + 'ot_argmin.py',
          reference=dict(top1=42.12, top5=70.45, many=68.26, medium=40.94, few=13.0,
                         source=notes)),
     dict(name='OT T[:, k] + cost', config=family + 'ot_col_cost.py',
