@@ -6,8 +6,6 @@ costs; it always runs in fp32 with autocast off, because fp16 log-sum-exp loses 
 """
 from typing import Optional
 
-import ot
-import ot.batch
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -54,6 +52,10 @@ def sinkhorn_plan(cost: Tensor, eps: float, num_iters: int = 1000, a: Optional[T
     if cost.dim() not in (2, 3) or 0 in cost.shape:
         raise ValueError('sinkhorn_plan needs a cost [Nb, Nf] or [B, Nb, Nf], got shape '
                          f'{tuple(cost.shape)}')
+    # Imported here: `import ot` takes about 4 s of CPU, which every tool start (train, test,
+    # each run of tools/experiments.py) paid through `import coc`, solving OT or not.
+    import ot
+    import ot.batch
     with _fp32(cost):
         cost = cost.float()
         a = None if a is None else a.to(cost)
