@@ -1,3 +1,4 @@
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,18 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip(f'{SHARED_DATA} is absent (it only exists on the development machines)')
     return SHARED_DATA
+
+
+@pytest.fixture(scope='session')
+def load_tool():
+    """``load_tool('analysis_tools/get_flops.py')``: a script under tools/ as a module (the
+    tools are scripts, not a package)."""
+    def load(path: str):
+        spec = importlib.util.spec_from_file_location(Path(path).stem, REPO / 'tools' / path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    return load
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,5 @@
 """The authors' Context-Cluster checkpoints -> coc: same logits, clear refusals."""
 import argparse
-import importlib.util
 import subprocess
 import sys
 
@@ -142,13 +141,10 @@ def test_cli_writes_a_checkpoint_and_prints_the_mapping(repo_root, tmp_path):
     torch.testing.assert_close(logits(target, inputs), logits(source, inputs), atol=1e-4, rtol=0)
 
 
-def test_cli_refuses_another_models_checkpoint_in_one_line(repo_root, tmp_path):
+def test_cli_refuses_another_models_checkpoint_in_one_line(tmp_path, load_tool):
     src = tmp_path / 'resnet18.pth'
     torch.save({'state_dict': MODELS.build(dict(type='ResNet', depth=18)).state_dict()}, src)
-    spec = importlib.util.spec_from_file_location(
-        'coc_to_mmpretrain', repo_root / 'tools' / 'model_converters' / 'coc_to_mmpretrain.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('model_converters/coc_to_mmpretrain.py')
     with pytest.raises(SystemExit, match='error: not a Context-Cluster checkpoint'):
         tool.main([str(src), str(tmp_path / 'out.pth')])
     assert not (tmp_path / 'out.pth').exists()

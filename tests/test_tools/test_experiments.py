@@ -2,7 +2,6 @@
 ``collect`` reports mean ± std and n."""
 import argparse
 import contextlib
-import importlib.util
 import io
 import json
 import math
@@ -30,11 +29,8 @@ METRIC_KEYS = {'lt/top1', 'lt/top5', 'lt/many', 'lt/medium', 'lt/few', 'lt/mean_
 
 
 @pytest.fixture(scope='module')
-def experiments():
-    spec = importlib.util.spec_from_file_location('experiments', REPO / 'tools/experiments.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def experiments(load_tool):
+    return load_tool('experiments.py')
 
 
 def write_table(path: Path, rows, **settings) -> Path:
@@ -343,10 +339,9 @@ def test_bad_arguments_get_a_clear_error(experiments, tmp_path, argv, message):
     assert 'error: ' in last and message in last
 
 
-def test_test_py_refuses_a_metrics_file_that_is_not_json(capsys, monkeypatch, tmp_path):
-    spec = importlib.util.spec_from_file_location('test_tool', REPO / 'tools/test.py')
-    test_tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(test_tool)
+def test_test_py_refuses_a_metrics_file_that_is_not_json(capsys, monkeypatch, tmp_path,
+                                                          load_tool):
+    test_tool = load_tool('test.py')
     monkeypatch.setattr(sys, 'argv', ['test.py', DEMO, str(REPO / 'README.md'),
                                       '--dump-metrics', str(tmp_path / 'metrics.txt')])
     with pytest.raises(SystemExit) as exit_:

@@ -1,6 +1,4 @@
 """tools/analysis_tools/get_flops.py: counts of the published CoC variants, both conventions."""
-import importlib.util
-
 import pytest
 import torch
 from mmengine.analysis import FlopAnalyzer
@@ -17,12 +15,8 @@ model = dict(type=ImageClassifier, backbone=dict(type=ContextCluster, arch='{arc
 
 
 @pytest.fixture(scope='module')
-def get_flops(repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'get_flops', repo_root / 'tools' / 'analysis_tools' / 'get_flops.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def get_flops(load_tool):
+    return load_tool('analysis_tools/get_flops.py')
 
 
 def write_config(tmp_path, arch, width):

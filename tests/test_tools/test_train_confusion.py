@@ -1,5 +1,3 @@
-import importlib.util
-
 import numpy as np
 import pytest
 import torch
@@ -9,16 +7,12 @@ from mmpretrain.registry import MODELS
 from coc.datasets import DigitsLT
 
 
-def _tool(repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'train_confusion', repo_root / 'tools' / 'analysis_tools' / 'train_confusion.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+@pytest.fixture(scope='module')
+def tool(load_tool):
+    return load_tool('analysis_tools/train_confusion.py')
 
 
-def test_matrix_counts_the_training_split(repo_root, tmp_path):
-    tool = _tool(repo_root)
+def test_matrix_counts_the_training_split(repo_root, tmp_path, tool):
     config = repo_root / 'configs' / 'demo' / 'coc_digits_lt_ot.py'
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(config).model)
@@ -32,8 +26,7 @@ def test_matrix_counts_the_training_split(repo_root, tmp_path):
     assert matrix.sum(1).tolist() == train.class_counts.tolist()
 
 
-def test_bad_input(repo_root, tmp_path):
-    tool = _tool(repo_root)
+def test_bad_input(repo_root, tmp_path, tool):
     config = str(repo_root / 'configs' / 'demo' / 'coc_digits_lt_ot.py')
     with pytest.raises(tool.UsageError, match='.npy'):
         tool.main([config, 'model.pth', str(tmp_path / 'confusion.txt')])

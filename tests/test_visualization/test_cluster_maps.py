@@ -1,6 +1,4 @@
 """Cluster maps (paper Fig. 1/4/8): one colour per cluster, any image size, all heads."""
-import importlib.util
-
 import mmcv
 import numpy as np
 import pytest
@@ -44,12 +42,8 @@ def assert_one_colour_per_cluster(picture, labels):
 
 
 @pytest.fixture(scope='module')
-def vis_clusters(repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'vis_clusters', repo_root / 'tools' / 'visualization' / 'vis_clusters.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def vis_clusters(load_tool):
+    return load_tool('visualization/vis_clusters.py')
 
 
 def test_cluster_map_png_of_a_real_image(vis_clusters, shared_data, tmp_path):
