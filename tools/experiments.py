@@ -21,6 +21,7 @@ import shlex
 import statistics
 import subprocess
 import sys
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -500,7 +501,9 @@ def plot(rows: list, title: str, path: Path) -> None:
         positions = [i + (j - (len(PLOTTED) - 1) / 2) * width for i in range(len(rows))]
         ax.bar(positions, means, width, yerr=errors, capsize=3, label=TITLES[key])
     ax.set_xticks(range(len(rows)), [
-        f'{row["name"]}\n({"best" if row["best"]["n"] else "last"}, n={summary["n"]})'
+        # Wrapped: long row names would run into their neighbours.
+        f'{textwrap.fill(row["name"], 18)}\n'
+        f'({"best" if row["best"]["n"] else "last"}, n={summary["n"]})'
         for row, summary in zip(rows, shown)])
     ax.set_ylabel('test accuracy (%)')
     ax.set_ylim(0, 115)  # room above 100 for the legend
