@@ -1,5 +1,5 @@
 """Confusion matrix of a trained classifier on its TRAINING split, for ConfusionPairing and
-OTmixPairing (the CMO + confusion rows of SPEC B.9).
+OTmixPairing (the CMO + confusion rows of docs/results/reference.md).
 
     python tools/analysis_tools/train_confusion.py CONFIG CHECKPOINT OUT.npy
 
@@ -14,6 +14,7 @@ from mmengine.model import is_model_wrapper
 
 import coc  # noqa: F401  (registers coc's modules, safe checkpoint loading)
 from coc.engine.checkpoint import load_weights_strictly
+from coc.engine.hooks.epoch_confusion_hook import innermost_dataset_cfg
 from coc.engine.launch import UsageError, add_config_arguments, build_runner, load_config, run_cli
 
 
@@ -27,13 +28,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def innermost(dataset_cfg: dict) -> dict:
-    """The dataset config that holds the pipeline (wrappers keep theirs in ``dataset``)."""
-    while 'dataset' in dataset_cfg:
-        dataset_cfg = dataset_cfg['dataset']
-    return dataset_cfg
-
-
 def main(argv=None):
     args = parse_args(argv)
     if not args.out.endswith('.npy'):
@@ -44,7 +38,8 @@ def main(argv=None):
         raise UsageError(f'{args.config} needs a train_dataloader (the images counted) and a '
                          'test_dataloader (the pipeline they go through)')
     train_set = cfg.train_dataloader.dataset
-    innermost(train_set)['pipeline'] = innermost(cfg.test_dataloader.dataset)['pipeline']
+    innermost_dataset_cfg(train_set)['pipeline'] = \
+        innermost_dataset_cfg(cfg.test_dataloader.dataset)['pipeline']
     cfg.test_dataloader = dict(cfg.test_dataloader, dataset=train_set,
                                sampler=dict(type='DefaultSampler', shuffle=False))
     cfg.test_evaluator = dict(type='ConfusionMatrix')

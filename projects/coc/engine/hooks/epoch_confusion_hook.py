@@ -11,7 +11,7 @@ from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 
-def _innermost(dataset_cfg: dict) -> dict:
+def innermost_dataset_cfg(dataset_cfg: dict) -> dict:
     """The dataset config that holds the pipeline (wrappers keep theirs in ``dataset``)."""
     while 'dataset' in dataset_cfg:
         dataset_cfg = dataset_cfg['dataset']
@@ -62,7 +62,8 @@ class EpochConfusionHook(Hook):
                                  'training images, but the config has no val_dataloader: '
                                  'pass dataloader=dict(dataset=..., batch_size=...)')
             dataset = copy.deepcopy(runner.cfg.train_dataloader.dataset)
-            _innermost(dataset)['pipeline'] = copy.deepcopy(_innermost(val.dataset)['pipeline'])
+            innermost_dataset_cfg(dataset)['pipeline'] = copy.deepcopy(
+                innermost_dataset_cfg(val.dataset)['pipeline'])
             loader = dict(batch_size=val.batch_size, num_workers=val.get('num_workers', 0),
                           dataset=dataset)
         for split in ('val_dataloader', 'test_dataloader'):
