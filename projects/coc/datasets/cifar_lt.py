@@ -4,7 +4,7 @@ from mmengine.fileio import exists, join_path
 from mmpretrain.datasets import CIFAR10, CIFAR100
 from mmpretrain.registry import DATASETS
 
-from .long_tail_profile import check_profile, long_tail_counts
+from .long_tail_profile import check_held_out, check_profile, long_tail_counts
 from .long_tail_subset import long_tail_indices
 
 
@@ -36,9 +36,7 @@ class CIFARLongTailMixin:
                  profile: str = 'exp', seed: int = 0, val_per_class: int = 0,
                  verify_md5: bool = True, **kwargs) -> None:
         check_profile(imbalance_ratio, profile)
-        if val_per_class < 0 or (split == 'val' and val_per_class == 0):
-            raise ValueError(f"{type(self).__name__} split='val' needs val_per_class >= 1 "
-                             f'(and never < 0), got {val_per_class}')
+        check_held_out(type(self).__name__, 'val', val_per_class, split)
         self.imbalance_ratio, self.profile, self.seed = imbalance_ratio, profile, seed
         self.val_per_class, self.subset = val_per_class, split
         self.verify_md5 = verify_md5

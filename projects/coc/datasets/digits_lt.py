@@ -12,7 +12,7 @@ import numpy as np
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from .long_tail_profile import check_profile, long_tail_counts
+from .long_tail_profile import check_held_out, check_profile, long_tail_counts
 
 SPLITS = ('train', 'val', 'test')
 
@@ -38,9 +38,7 @@ class DigitsLT(BaseDataset):
         if split not in SPLITS:
             raise ValueError(f'DigitsLT split must be one of {SPLITS}, got {split!r}')
         check_profile(imbalance_ratio, profile)
-        if val_per_class < 0 or (split == 'val' and val_per_class == 0):
-            raise ValueError(f"DigitsLT split='val' needs val_per_class >= 1 (and never < 0), "
-                             f'got {val_per_class}')
+        check_held_out('DigitsLT', 'val', val_per_class, split)
         if image_size < 8:
             raise ValueError(f'DigitsLT image_size must be >= 8 (the scans are 8x8), '
                              f'got {image_size}')

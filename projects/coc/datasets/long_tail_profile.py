@@ -1,4 +1,5 @@
-"""Per-class image counts of a long-tailed split ('exp' and 'step' profiles of LDAM-DRW/CMO)."""
+"""Per-class image counts of a long-tailed split ('exp' and 'step' profiles of LDAM-DRW/CMO)
+and the checks of the arguments that shape it (profile, held-out split sizes)."""
 from typing import List
 
 PROFILES = ('exp', 'step')
@@ -11,6 +12,14 @@ def check_profile(imbalance_ratio: float, profile: str) -> None:
     if not imbalance_ratio >= 1:
         raise ValueError(f'imbalance_ratio must be >= 1 (n_max / n_min), got {imbalance_ratio}; '
                          'e.g. 100 keeps 1% of the head class for the tail class.')
+
+
+def check_held_out(owner: str, name: str, per_class: int, split: str) -> None:
+    """Raise a ValueError naming the fix when held-out split ``name`` (its images per class
+    ``per_class``) is negative, or is the requested ``split`` but empty."""
+    if per_class < 0 or (split == name and per_class == 0):
+        raise ValueError(f"{owner} split='{name}' needs {name}_per_class >= 1 (and never < 0), "
+                         f'got {per_class}')
 
 
 def long_tail_counts(n_max: int, num_classes: int, imbalance_ratio: float,

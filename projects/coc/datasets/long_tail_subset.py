@@ -7,7 +7,7 @@ from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.logging import print_log
 from mmpretrain.registry import DATASETS
 
-from .long_tail_profile import check_profile, long_tail_counts
+from .long_tail_profile import check_held_out, check_profile, long_tail_counts
 
 SPLITS = ('train', 'val', 'holdout')
 CLASS_ORDERS = ('index', 'count')
@@ -64,10 +64,8 @@ class LongTailDataset:
                              f'got {class_order!r}')
         if split not in SPLITS:
             raise ValueError(f'LongTailDataset split must be one of {SPLITS}, got {split!r}')
-        for name, size in (('holdout', holdout_per_class), ('val', val_per_class)):
-            if size < 0 or (split == name and size == 0):
-                raise ValueError(f"LongTailDataset split='{name}' needs {name}_per_class >= 1 "
-                                 f'(and never < 0), got {size}')
+        check_held_out('LongTailDataset', 'holdout', holdout_per_class, split)
+        check_held_out('LongTailDataset', 'val', val_per_class, split)
         check_profile(imbalance_ratio, profile)
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         self.imbalance_ratio, self.profile, self.n_max = imbalance_ratio, profile, n_max
