@@ -8,7 +8,7 @@
 # - OT-or-random drawn once per epoch with probability (epoch / E)^u, u = 1; lam ~ Beta(4, 4).
 # Kept from the CMO recipe: 200 epochs and its schedule (OTmix's code defaults to 240 epochs,
 # lr x0.1 at 100, 160, 200). resnet32_cifar100lt_r100_otmix_notes.py is the research notes'
-# variant (logits, a fixed matrix, per-step draws).
+# variant (docs/results/reference.md; logits, a fixed matrix, per-step draws).
 from mmengine.config import read_base
 
 with read_base():

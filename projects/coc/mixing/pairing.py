@@ -156,9 +156,9 @@ class CostMatrixPairing(nn.Module):
     ``direction``:
 
     - ``'column'``: foreground k takes ``argmin_i C[i, k]``, its most similar background.
-    - ``'row'``: the research notes' literal indexing ``argmin(C[k, :])``: row k (background
-      k's costs, read along the foreground axis) gives the index used as foreground k's
-      background; square batches. It pairs foreground k by background k's preferences.
+    - ``'row'``: the research notes' (docs/results/reference.md) literal indexing
+      ``argmin(C[k, :])``: row k (background k's costs, read along the foreground axis)
+      gives the index used as foreground k's background; square batches. It pairs foreground k by background k's preferences.
     - ``'row_semantic'``: each background chooses its foreground (:func:`backgrounds_choose`);
       foregrounds no background chose get a random one.
 
