@@ -60,7 +60,8 @@ class DigitsLT(BaseDataset):
         smallest_pool = min(len(idx) for idx in per_class) - held_out
         if smallest_pool < 1:
             raise ValueError(f'test_per_class + val_per_class = {held_out} leaves no training '
-                             f'image for some digit; hold out at most {held_out + smallest_pool - 1}')
+                             f'image for some digit; hold out at most '
+                             f'{held_out + smallest_pool - 1}')
         if self.split == 'test':
             chosen = [idx[:self.test_per_class] for idx in per_class]
         elif self.split == 'val':
