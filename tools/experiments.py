@@ -153,8 +153,8 @@ def checked_options(options, where: str) -> dict:
     if not isinstance(options, dict) or not all(isinstance(k, str) for k in options):
         raise UsageError(f'{where} must be a dict of config keys to values, got {options!r}')
     if 'randomness.seed' in options:
-        raise UsageError(f'{where} sets randomness.seed; the seeds come from --seeds (or the '
-                         'table\'s seeds)')
+        raise UsageError(f'{where} sets randomness.seed; each run\'s seed comes from --seeds '
+                         '(or the table\'s seeds)')
     for key, value in options.items():
         option_string(key, value, where)
     return dict(options)

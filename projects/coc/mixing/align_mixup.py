@@ -1,5 +1,5 @@
 """AlignMixup (Venkataramanan et al., CVPR 2022): mix feature maps after aligning their
-spatial positions with an entropic OT plan (SPEC B.7)."""
+spatial positions with an entropic OT plan (arXiv:2103.15375, Fig. 2)."""
 from typing import Optional, Union
 
 import torch

@@ -16,7 +16,8 @@ def sample_lam(alpha: float, batch_size: int, per_sample: bool,
     """Draw mixing ratios ``lam ~ Beta(alpha, alpha)`` as a float32 tensor ``[B]``.
 
     ``per_sample=False`` repeats one draw for the whole batch (CMO's public code);
-    ``per_sample=True`` draws one per sample (the seed's "adjust the position of lam").
+    ``per_sample=True`` draws one per sample (the research notes' later runs,
+    docs/results/reference.md).
     Randomness comes from torch (``generator`` or the global torch RNG), so
     ``torch.manual_seed`` makes runs repeatable.
     """

@@ -1,10 +1,11 @@
 """Global-batch pairing across processes: gather features, share decisions, fetch chosen rows.
 
 With N processes of B images per stream each, pairing must see all N*B backgrounds and
-foregrounds (as ``nn.DataParallel`` did in the seed's best row, SPEC B.4): features are
-gathered, every rank solves the same pairing, rank 0's choice is broadcast so that random
-strategies agree too, and only the chosen background images travel (``all_to_all``), never
-the whole batch. Without a process group every function is the identity.
+foregrounds (as ``nn.DataParallel`` did in the research notes' best row,
+docs/results/reference.md): features are gathered, every rank solves the same pairing,
+rank 0's choice is broadcast so that random strategies agree too, and only the chosen
+background images travel (``all_to_all``), never the whole batch. Without a process group
+every function is the identity.
 """
 from typing import Tuple
 

@@ -1,5 +1,5 @@
 """OTmix's pairing (Gao et al., NeurIPS 2023), the closest prior art, for comparison runs:
-OT whose cost mixes feature distance with class confusion (SPEC B.4)."""
+OT whose cost mixes feature distance with class confusion (docs/guided_cutmix.md)."""
 from typing import Union
 
 import numpy as np

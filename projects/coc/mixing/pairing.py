@@ -1,4 +1,4 @@
-"""Pairing strategies: which background each foreground is pasted onto (SPEC B.4).
+"""Pairing strategies: which background each foreground is pasted onto (docs/mixing_primitives.md).
 
 Every strategy is called as ``pairing(bg_feats, fg_feats, bg_labels, fg_labels)`` and
 returns a :class:`PairingResult` whose ``bg_index[k]`` is the background of foreground k.
@@ -151,14 +151,15 @@ def backgrounds_choose(cost: Tensor) -> Tensor:
 
 @MODELS.register_module()
 class CostMatrixPairing(nn.Module):
-    """Pair by the cosine cost ``C[i, k] = 1 - cos(bg_i, fg_k)`` (seed: "cost matrix").
+    """Pair by the cosine cost ``C[i, k] = 1 - cos(bg_i, fg_k)`` (the notes' "cost matrix").
 
     ``direction``:
 
     - ``'column'``: foreground k takes ``argmin_i C[i, k]``, its most similar background.
     - ``'row'``: the research notes' (docs/results/reference.md) literal indexing
       ``argmin(C[k, :])``: row k (background k's costs, read along the foreground axis)
-      gives the index used as foreground k's background; square batches. It pairs foreground k by background k's preferences.
+      gives the index used as foreground k's background; square batches. It pairs
+      foreground k by background k's preferences.
     - ``'row_semantic'``: each background chooses its foreground (:func:`backgrounds_choose`);
       foregrounds no background chose get a random one.
 
@@ -187,16 +188,17 @@ class CostMatrixPairing(nn.Module):
 @MODELS.register_module()
 class OTPairing(nn.Module):
     """Pair by the entropic OT plan ``T`` between backgrounds (rows) and foregrounds
-    (columns), cost ``1 - cos``, uniform marginals (seed's main line, SPEC B.4).
+    (columns), cost ``1 - cos``, uniform marginals (the research notes' main line,
+    docs/results/reference.md).
 
     Args:
         eps: entropic regularisation of Sinkhorn.
         direction: ``'column'``: foreground k picks over ``T[:, k]``; ``'row'``: over
-            ``T[k, :]`` as in the seed's "argmax T[k]" run (square batches).
+            ``T[k, :]`` as in the notes' "argmax T[k]" run (square batches).
         select: ``'argmax'`` (most transported mass) or ``'argmin'``.
         with_cost: also return ``transport_cost = <T, C>``, a loss term differentiable
             through the features.
-        cost_grad: ``'autodiff'`` backpropagates through the Sinkhorn iterations (the seed's
+        cost_grad: ``'autodiff'`` backpropagates through the Sinkhorn iterations (the notes'
             solver); ``'envelope'`` detaches ``T`` (gradient ``T`` w.r.t. ``C``, exact for
             the regularised OT value, far less memory).
         num_iters: most Sinkhorn iterations.

@@ -1,4 +1,4 @@
-"""Where the foreground patch goes (SPEC B.5): random, saliency-guided, model-predicted.
+"""Where the foreground patch goes (docs/mixing_primitives.md): random, saliency, model map.
 
 Every placement is called as ``placer(background, foreground, lam, fg_map=None,
 bg_map=None) -> (mixed, lam_bg)`` on image batches ``[B, C, H, W]``; ``lam`` (float or
@@ -107,7 +107,7 @@ class SaliencyBox:
 
 def predicted_map(fg_map: Tensor, height: int, width: int) -> Tensor:
     """The model's low-resolution map ``[B, h, w]`` (or ``[B, 1, h, w]``) bilinearly
-    upsampled to ``[B, H, W]`` and squashed by a sigmoid (seed's predict_corr)."""
+    upsampled to ``[B, H, W]`` and squashed by a sigmoid (the research notes' predict_corr)."""
     if fg_map.dim() == 3:
         fg_map = fg_map[:, None]
     if fg_map.dim() != 4 or fg_map.shape[1] != 1:

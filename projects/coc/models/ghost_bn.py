@@ -1,8 +1,9 @@
 """Ghost BatchNorm: training-time BatchNorm statistics over virtual chunks of the batch.
 
-The seed's best CIFAR-LT row ran a batch of 128 under ``nn.DataParallel`` on 8 GPUs, so each
-BatchNorm normalised chunks of 16 (SPEC B.4). This layer reproduces that on one device, so the
-effect of small-chunk statistics can be measured apart from global-batch pairing.
+The research notes' best CIFAR-LT row (docs/results/reference.md) ran a batch of 128 under
+``nn.DataParallel`` on 8 GPUs, so each BatchNorm normalised chunks of 16. This layer
+reproduces that on one device, so the effect of small-chunk statistics can be measured apart
+from global-batch pairing.
 """
 import torch
 import torch.nn.functional as F

@@ -14,7 +14,7 @@ class EpochSeedHook(Hook):
 
     MMEngine resumes at an epoch boundary but does not restore RNG states, so augmentation,
     drop-path and mixing draws after ``--resume`` would differ from an uninterrupted run.
-    With this hook an epoch's randomness depends only on the seed, the epoch and the rank:
+    With this hook an epoch's randomness depends only on the run's seed, the epoch and the rank:
     training 1 epoch, stopping (or being killed mid-epoch) and resuming gives the same weights
     as training straight through (with deterministic kernels). Dataloader workers draw from
     their own seeds, which MMEngine's ``worker_init_fn`` sets each time they start, i.e.

@@ -2,7 +2,7 @@
 
 An image is a set of points (pixels with their colour and two position channels); each block
 clusters the points of a region around a few pooled centers, aggregates every cluster into
-one feature and dispatches it back to the cluster's points (paper Sec. 3, SPEC A).
+one feature and dispatches it back to the cluster's points (arXiv:2303.01494, Sec. 3).
 """
 import math
 from functools import reduce
@@ -129,7 +129,7 @@ class _PointNorm(torch.autograd.Function):
 
 
 class Cluster(nn.Module):
-    """Context-cluster token mixer (paper Eq. 1-2, SPEC A.3).
+    """Context-cluster token mixer (arXiv:2303.01494, Eq. 1-2).
 
     Per head: points are assigned (hard, argmax) to the ``proposal`` centers adaptively
     pooled in their region, ``sim = sigmoid(beta + alpha * cos(center, point))``; a cluster
@@ -260,7 +260,7 @@ class ChannelsLastMlp(nn.Module):
 
 
 class ClusterBlock(nn.Module):
-    """Pre-norm MetaFormer block with a :class:`Cluster` token mixer (SPEC A.2).
+    """Pre-norm MetaFormer block with a :class:`Cluster` token mixer (arXiv:2303.01494, Fig. 3).
 
     Args:
         dim: channels.
@@ -392,7 +392,8 @@ class ContextCluster(BaseBackbone):
             and zero biases like the reference, convolutions keep PyTorch's default.
     """
     arch_keys = ('layers', 'embed_dims', 'mlp_ratios', 'heads', 'head_dim', 'proposal', 'fold')
-    # SPEC A.4 / the authors' model zoo; a single number applies to every stage.
+    # ma-xu/Context-Cluster models/context_cluster.py (coc_tiny, ...); a single number applies
+    # to every stage.
     arch_settings = {
         'tiny': dict(layers=[3, 4, 5, 2], embed_dims=[32, 64, 196, 320], mlp_ratios=[8, 8, 4, 4],
                      heads=[4, 4, 8, 8], head_dim=24, proposal=2, fold=[8, 4, 2, 1]),

@@ -1,5 +1,6 @@
 """MixClassifier: an ImageClassifier trained with guided minority-oversampling mixing
-(CMO, confusion/cost/OT pairing, saliency or predicted boxes, AlignMixup; SPEC B.3-B.7).
+(CMO, confusion/cost/OT pairing, saliency or predicted boxes, AlignMixup):
+docs/guided_cutmix.md.
 
 Mixing lives in ``loss()``: ``MMDistributedDataParallel.train_step`` calls the data
 preprocessor and ``forward(mode='loss')`` itself, so an overridden ``train_step`` would be
@@ -49,7 +50,7 @@ class MixClassifier(ImageClassifier):
         mixer: mixing mode, ``CutMixer`` (default) or ``AlignMixer``.
         pairing: background choice, a registered pairing (``RandomPairing``,
             ``ConfusionPairing``, ``CostMatrixPairing``, ``OTPairing``, ``OTmixPairing``).
-        features: what the pairing compares: ``'logits'`` (the seed's ``model(input)``),
+        features: what the pairing compares: ``'logits'`` (the notes' ``model(input)``),
             ``'pre_logits'``, ``'neck'``, ``'backbone'`` (last map) or ``'backbone.<i>'``
             (the i-th backbone output), average-pooled; ``'backbone_map'`` /
             ``'backbone_map.<i>'``: the same map flattened, not pooled (OTmix's ``model_f``,
@@ -59,7 +60,7 @@ class MixClassifier(ImageClassifier):
             ``_remember``; needs a global-average-pooling neck).
         schedule: ``MixSchedule`` arguments (mix_prob, start_epoch, end_epochs,
             guide_power, guide_per); a step without guidance pairs at random.
-        ot_cost_weight: weight of the pairing's transport cost in the loss (the seed's
+        ot_cost_weight: weight of the pairing's transport cost in the loss (the notes'
             "+cost"); > 0 makes the feature pass differentiable.
         global_pairing: pair over all processes' batches (DDP) instead of each process's.
         ghost_bn_size: if set, every BatchNorm normalises chunks of this many samples.
@@ -244,7 +245,7 @@ class MixClassifier(ImageClassifier):
         model features (differentiable when the transport cost is a loss term), and the
         foreground's class-activation map when the placer wants it."""
         with torch.set_grad_enabled(self.ot_cost_weight > 0 and torch.is_grad_enabled()):
-            # Two passes, as the seed's model(input), model(input2): BatchNorm sees each stream.
+            # Two passes, as the notes' model(input), model(input2): BatchNorm sees each stream.
             bg_maps, fg_maps = self.backbone(bg), self.backbone(fg)
             bg_feats = fg_feats = None
             if space == 'feature':

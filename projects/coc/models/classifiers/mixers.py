@@ -1,5 +1,5 @@
 """Mixing modes of the mixing classifier: CutMix in input space (CMO and its guided boxes) and
-AlignMixup in feature space (SPEC B.7).
+AlignMixup in feature space (docs/guided_cutmix.md).
 
 A mixer takes the classifier, the paired backgrounds and the foregrounds (``[B, C, H, W]``
 each, row i mixed with row i) and returns ``(cls_score, lam_bg)``: the logits of the B mixed
@@ -17,15 +17,15 @@ from coc.mixing.boxes import sample_lam
 
 @MODELS.register_module()
 class CutMixer:
-    """Pastes a box of each foreground onto its background (CMO, SPEC B.3/B.5).
+    """Pastes a box of each foreground onto its background (CMO, arXiv:2112.00412, Sec. 3).
 
     Args:
         placer: where the box goes: a registered placement (``RandomBox``, ``SaliencyBox``,
             ``PredictedBox``); ``PredictedBox`` gets the class-activation map of the
             foreground's label from the classifier.
         alpha: ``lam ~ Beta(alpha, alpha)`` (CMO: 1).
-        per_sample: one lam per sample (the seed's later runs) instead of one for the batch
-            (CMO's code).
+        per_sample: one lam per sample (the research notes' later runs,
+            docs/results/reference.md) instead of one for the batch (CMO's code).
     """
 
     def __init__(self, placer: dict = dict(type='RandomBox'), alpha: float = 1.0,
