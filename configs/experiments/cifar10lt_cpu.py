@@ -51,4 +51,5 @@ rows = [
     dict(name='BS + CMO', config=family + 'bs_cmo.py'),
     dict(name='OT-guided CutMix T[:, k]', config=family + 'ot_col.py'),
     dict(name='OT on remembered logits', config=family + 'ot_col_remembered.py'),
+    dict(name='Logit-adjusted loss', config=family + 'la.py'),
 ]

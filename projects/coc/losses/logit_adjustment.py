@@ -1,0 +1,50 @@
+"""Logit adjustment (Menon et al., ICLR 2021, arXiv:2007.07314): the class prior added to the
+logits in the loss (Eq. 10) or subtracted from them at test time (Eq. 9)."""
+from typing import Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from mmpretrain.registry import MODELS
+
+from .balanced_softmax import check_class_counts
+from .soft_cross_entropy import LongTailLossBase
+
+
+def log_prior(class_counts, name: str, num_classes: int, device=None) -> torch.Tensor:
+    """``log(n_k / N)`` of the training counts ``[C]``, checked as the LT losses check them."""
+    counts = check_class_counts(class_counts, name, num_classes).to(device)
+    return torch.log(counts / counts.sum())
+
+
+def adjust_logits(logits: torch.Tensor, class_counts, tau: float = 1.0) -> torch.Tensor:
+    """Post-hoc logit adjustment (Eq. 9): ``logits - tau * log prior``; the argmax of a
+    model trained with plain CE then targets the balanced error."""
+    return logits - tau * log_prior(class_counts, 'post-hoc logit adjustment', logits.shape[1],
+                                    logits.device)
+
+
+@MODELS.register_module()
+class LogitAdjustedLoss(LongTailLossBase):
+    """``CE(logits + tau * log(n_k / N), target)``: the logit-adjusted loss (Eq. 10).
+
+    ``tau = 1`` is Balanced Softmax; the paper's CIFAR results use ``tau = 1``. At test time
+    the logits are used as they are. Takes the targets of ``SoftCrossEntropyLoss``.
+
+    Args:
+        tau: scale of the log prior (>= 0; 0 is plain CE).
+        class_counts: training images per class; ``None`` in configs, where
+            ``LongTailLossHook`` fills it before training.
+        class_weight, loss_weight, reduction, pair_form: as ``SoftCrossEntropyLoss``.
+    """
+
+    def __init__(self, tau: float = 1.0, class_counts: Optional[Sequence[int]] = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        if not tau >= 0:
+            raise ValueError(f'LogitAdjustedLoss tau must be >= 0 (0 = plain CE), got {tau}')
+        self.tau, self.class_counts = float(tau), class_counts
+
+    def log_probs(self, cls_score: torch.Tensor) -> torch.Tensor:
+        prior = log_prior(self.class_counts, type(self).__name__, cls_score.shape[1],
+                          cls_score.device)
+        return F.log_softmax(cls_score + self.tau * prior, dim=1)
