@@ -1,4 +1,4 @@
-# CoC-Small + AlignMixup on the stage-2 maps (320 x 4 x 4: 16 points, as the seed's aligned
+# CoC-Small + AlignMixup on the stage-2 maps (320 x 4 x 4: 16 points, as AlignMixup's CIFAR
 # maps), resnet32 ..._align. Every batch of every epoch mixes, as AlignMixup's code does:
 # input mixup or aligned mixing with probability 1/2 each, never backgrounds alone.
 from mmengine.config import read_base

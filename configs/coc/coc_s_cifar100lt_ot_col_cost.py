@@ -1,5 +1,5 @@
 # CoC-Small + OT argmax T[:, k] + transport cost in the loss (resnet32 ..._ot_col_cost), one
-# process. CoC normalises with GroupNorm, so the seed's BatchNorm-chunk effect (Ghost BN rows)
+# process. CoC normalises with GroupNorm, so the BatchNorm-chunk effect (Ghost BN rows)
 # does not exist here; the multi-process row is configs/coc_s_cifar100lt_ot.py.
 from mmengine.config import read_base
 

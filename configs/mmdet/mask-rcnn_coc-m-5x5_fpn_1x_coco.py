@@ -1,5 +1,6 @@
 # Mask R-CNN 1x on COCO with Context-Cluster-Medium, 5x5 centers per region in every stage
-# (the authors' CoC-medium-25; reference: 40.1 box AP / 37.4 mask AP, SPEC A.6).
+# (the authors' CoC-medium-25; reference: 40.1 box AP / 37.4 mask AP,
+# ma-xu/Context-Cluster detection/README.md).
 from mmengine.config import read_base
 
 with read_base():

@@ -1,5 +1,6 @@
 # Mask R-CNN 1x on COCO with Context-Cluster-Medium, 7x7 centers per region in every stage
-# (the authors' CoC-medium-49; reference: 40.6 box AP / 37.6 mask AP, SPEC A.6).
+# (the authors' CoC-medium-49; reference: 40.6 box AP / 37.6 mask AP,
+# ma-xu/Context-Cluster detection/README.md).
 from mmengine.config import read_base
 
 with read_base():

@@ -1,5 +1,6 @@
 # Mask R-CNN 1x on COCO with Context-Cluster-Small, 7x7 centers per region in every stage
-# (the authors' CoC-small-49; reference: 37.2 box AP / 34.9 mask AP, SPEC A.6).
+# (the authors' CoC-small-49; reference: 37.2 box AP / 34.9 mask AP,
+# ma-xu/Context-Cluster detection/README.md).
 from mmengine.config import read_base
 
 with read_base():

@@ -1,5 +1,5 @@
 # ResNet-32 on CIFAR-100-LT (ratio 100) with cross-entropy: the recipe of LDAM-DRW / CMO
-# (SPEC B.8). Data in data/cifar100/cifar-100-python.
+# (naver-ai/cmo cifar_train.py). Data in data/cifar100/cifar-100-python.
 from mmengine.config import read_base
 
 with read_base():

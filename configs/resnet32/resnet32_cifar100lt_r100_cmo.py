@@ -1,5 +1,5 @@
-# CE + CMO (Park et al., CVPR 2022) on CIFAR-100-LT r100, ResNet-32 (SPEC B.3, B.9 row 1).
-# Every other guided-mixing row of B.9 inherits this file and swaps one part.
+# CE + CMO (Park et al., CVPR 2022) on CIFAR-100-LT r100, ResNet-32 (arXiv:2112.00412).
+# Every other guided-mixing row of docs/results/reference.md inherits this file and swaps one part.
 from mmengine.config import read_base
 
 with read_base():

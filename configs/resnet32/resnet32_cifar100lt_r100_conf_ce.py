@@ -1,4 +1,4 @@
-# CMO + background chosen by a fixed confusion matrix of a CE model (SPEC B.4, B.9 row 2).
+# CMO + background chosen by a fixed confusion matrix of a CE model (docs/results/reference.md).
 # The matrix must come from TRAINING predictions (docs/guided_cutmix.md gives the command);
 # never from the test set.
 from mmengine.config import read_base

@@ -1,4 +1,4 @@
-# CMO + background chosen by a fixed confusion matrix of a CMO model (SPEC B.9 row 3).
+# CMO + background chosen by a fixed confusion matrix of a CMO model (docs/results/reference.md).
 from mmengine.config import read_base
 
 with read_base():

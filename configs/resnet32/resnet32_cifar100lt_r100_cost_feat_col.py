@@ -1,5 +1,5 @@
 # Cost matrix in feature space, column rule: foreground k takes argmin_i C[i, k]
-# (B.9 "cost-matrix feature+column").
+# (the notes' "feature+column" runs, docs/results/reference.md).
 from mmengine.config import read_base
 
 with read_base():

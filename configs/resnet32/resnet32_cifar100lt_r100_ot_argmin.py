@@ -1,4 +1,5 @@
-# CE + OT, foreground k takes argmin_i T[i, k]: the least related background (B.9 row 6).
+# CE + OT, foreground k takes argmin_i T[i, k]: the least related background
+# (docs/results/reference.md).
 from mmengine.config import read_base
 
 with read_base():

@@ -1,6 +1,6 @@
-# CE + OT-guided CutMix, each foreground k takes argmax_i T[i, k] (SPEC B.4, B.9 row 5).
-# Cost 1 - cos of the logits of both streams (the seed's model(input)); eps 0.1 and 100
-# iterations are the settings of the SinkhornDistance the seed's sinkhorn(f, f2) call uses.
+# CE + OT-guided CutMix, each foreground k takes argmax_i T[i, k] (the research notes'
+# main line). Cost 1 - cos of the logits of both streams (the notes' model(input)), eps 0.1,
+# 100 iterations: how those runs mixed is in docs/results/reference.md.
 from mmengine.config import read_base
 
 with read_base():

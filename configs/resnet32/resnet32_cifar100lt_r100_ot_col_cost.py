@@ -1,5 +1,6 @@
-# CE + OT argmax T[:, k] + the transport cost <T, C> as a loss term (the seed's "+cost",
-# B.9 row 7): the extra forward passes keep their graph and the cost trains the features.
+# CE + OT argmax T[:, k] + the transport cost <T, C> as a loss term (the notes' "+cost" row,
+# docs/results/reference.md): the extra forward passes keep their graph and the cost trains the
+# features.
 from mmengine.config import read_base
 
 with read_base():

@@ -1,5 +1,6 @@
-# The seed's "+DataParallel8" row (B.9 row 8) under DDP: 8 processes x 16 images per stream,
-# OT over the global batch of 128 (features gathered), each process's BatchNorm on its 16.
+# The notes' "+DataParallel8" row (docs/results/reference.md) under DDP: 8 processes x 16 images
+# per stream, OT over the global batch of 128 (features gathered), each process's BatchNorm on its
+# 16.
 #   tools/dist_train.sh configs/resnet32/resnet32_cifar100lt_r100_ot_col_cost_ddp8.py 8
 from mmengine.config import read_base
 

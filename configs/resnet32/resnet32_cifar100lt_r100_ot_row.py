@@ -1,4 +1,5 @@
-# CE + OT, foreground k picks over row k of T (the seed's "argmax T[k]", B.9 row 4).
+# CE + OT, foreground k picks over row k of T (the notes' "argmax T[k]" row,
+# docs/results/reference.md).
 from mmengine.config import read_base
 
 with read_base():

@@ -1,5 +1,6 @@
 # OT pairing + box at the peak of the class-activation map of the foreground's label,
-# taken from the feature pass OT already ran (SPEC B.5 predict_corr).
+# taken from the feature pass OT already ran (the notes' predict_corr,
+# docs/mixing_primitives.md).
 from mmengine.config import read_base
 
 with read_base():

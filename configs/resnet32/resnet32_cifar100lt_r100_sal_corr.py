@@ -1,5 +1,6 @@
 # CMO with the box centred at the foreground's saliency peak (OpenCV fine-grained static
-# saliency), same place in both images (SPEC B.5, B.9 "saliency sal_corr").
+# saliency), same place in both images (docs/mixing_primitives.md; runs in
+# docs/results/reference.md).
 from mmengine.config import read_base
 
 with read_base():

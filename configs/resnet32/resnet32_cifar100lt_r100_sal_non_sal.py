@@ -1,5 +1,5 @@
 # Salient box of the foreground pasted over the least salient point of the background
-# (SPEC B.5 combos; set mode to sal_sal / non_sal_sal / non_sal_non_sal for the others).
+# (docs/mixing_primitives.md; set mode to sal_sal / non_sal_sal / non_sal_non_sal for the others).
 from mmengine.config import read_base
 
 with read_base():

@@ -1,4 +1,4 @@
-# resnet32_cifar100lt_r100_ot_col_cost_ghost16 at imbalance ratio 50 (SPEC B.9, ratios 50 / 10).
+# resnet32_cifar100lt_r100_ot_col_cost_ghost16 at imbalance ratio 50 (docs/results/reference.md).
 from mmengine.config import read_base
 
 with read_base():

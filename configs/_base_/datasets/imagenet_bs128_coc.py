@@ -1,5 +1,6 @@
-# ImageNet-1k for Context Clusters (SPEC A.4): 224 random-resized crops (bicubic), flip,
-# RandAugment m9-mstd0.5, random erasing 0.25; test resize to 224 / 0.9 = 248, centre crop.
+# ImageNet-1k for Context Clusters (ma-xu/Context-Cluster train.py): 224 random-resized crops
+# (bicubic), flip, RandAugment m9-mstd0.5, random erasing 0.25; test resize to 224 / 0.9 = 248,
+# centre crop.
 from mmcv.transforms import LoadImageFromFile
 from mmengine.dataset import DefaultSampler
 from mmpretrain.datasets import (CenterCrop, ImageNet, PackInputs, RandAugment, RandomErasing,

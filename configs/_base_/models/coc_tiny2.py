@@ -1,4 +1,4 @@
-# Context-Cluster-tiny2 (SPEC A.4) for ImageNet-1k: GroupNorm -> global mean -> linear head,
+# Context-Cluster-tiny2 (arXiv:2303.01494) for ImageNet-1k: GroupNorm -> global mean -> linear head,
 # trained with mixup 0.8 / cutmix 1.0 (one of the two per batch) and label smoothing 0.1.
 from mmpretrain.models import (CutMix, GlobalAveragePooling, ImageClassifier, LabelSmoothLoss,
                                LinearClsHead, Mixup)

@@ -1,5 +1,5 @@
-# The CIFAR-LT recipe of LDAM-DRW / CMO (SPEC B.8): SGD 0.1, batch 128, 200 epochs,
-# 5 linear warm-up epochs, lr x0.01 at epoch 160 and x0.0001 at 180.
+# The CIFAR-LT recipe of LDAM-DRW / CMO (naver-ai/cmo cifar_train.py, opts.py): SGD 0.1, batch
+# 128, 200 epochs, 5 linear warm-up epochs, lr x0.01 at epoch 160 and x0.0001 at 180.
 from mmengine.optim import LinearLR, MultiStepLR, OptimWrapper
 from torch.optim import SGD
 

@@ -1,7 +1,8 @@
-# The Context-Cluster ImageNet recipe (SPEC A.4): AdamW lr 1e-3 at batch 1024, wd 0.05 with no
-# decay on 1-D parameters (norms, biases, layer scales, alpha, beta), 5 linear warm-up epochs,
-# cosine to 1e-5 at epoch 300, then 10 cool-down epochs at that floor (timm's cooldown_epochs:
-# no scheduler covers them, so the lr stays where the cosine ended), AMP.
+# The Context-Cluster ImageNet recipe (ma-xu/Context-Cluster README.md "Train", train.py): AdamW
+# lr 1e-3 at batch 1024, wd 0.05 with no decay on 1-D parameters (norms, biases, layer scales,
+# alpha, beta), 5 linear warm-up epochs, cosine to 1e-5 at epoch 300, then 10 cool-down epochs at
+# that floor (timm's cooldown_epochs: no scheduler covers them, so the lr stays where the cosine
+# ended), AMP.
 from mmengine.optim import AmpOptimWrapper, CosineAnnealingLR, LinearLR
 from torch.optim import AdamW
 

@@ -1,4 +1,5 @@
-# Mask R-CNN with a Context-Cluster-Small backbone and FPN (SPEC A.6): the four stage maps
+# Mask R-CNN with a Context-Cluster-Small backbone and FPN (arXiv:2303.01494): the four
+# stage maps
 # (strides 4/8/16/32, each through its own GroupNorm) feed FPN; heads as MMDetection's R-50.
 from coc.models.backbones import ContextCluster
 from mmcv.ops import RoIAlign, nms
