@@ -1,5 +1,5 @@
-"""Every guided-mixing config of SPEC B.9 builds and trains 2 iterations on tiny synthetic
-CIFAR-100 files (same format as the real ones, random pixels)."""
+"""Every guided-mixing config of docs/guided_cutmix.md ("Configs") builds and trains 2
+iterations on tiny synthetic CIFAR-100 files (same format as the real ones, random pixels)."""
 import pickle
 import re
 from pathlib import Path

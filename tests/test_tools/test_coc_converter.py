@@ -30,7 +30,8 @@ def coc_classifier(**backbone):
 
 
 def authors_state(model, paper_era=False):
-    """Our weights under the authors' key names (SPEC A.5) -- what their code would save."""
+    """Our weights under the authors' key names (ma-xu/Context-Cluster
+    models/context_cluster.py) -- what their code would save."""
     state = {}
     for key, value in model.state_dict().items():
         key = key.replace('backbone.norm6.', 'norm.').replace('head.fc.', 'head.')

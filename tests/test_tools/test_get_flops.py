@@ -26,7 +26,7 @@ def write_config(tmp_path, arch, width):
 
 
 def test_tiny_matches_the_reference_counts_in_both_conventions(get_flops, tmp_path, capsys):
-    # SPEC A.4: 5.571 M params (paper "5.3 M" = /2^20), ~1.10 G MACs (paper "1.0 G" = /2^30).
+    # docs/coc_tools.md: 5.571 M params (paper "5.3 M" = /2^20), ~1.10 G MACs ("1.0 G" = /2^30).
     get_flops.main([write_config(tmp_path, 'tiny', 320), '--shape', '224'])
     printed = capsys.readouterr().out
     assert 'params: 5.571 M (10^6) = 5.31 M in the paper\'s 2^20 units' in printed
@@ -49,7 +49,8 @@ def test_cluster_similarity_aggregation_and_dispatch_are_counted(get_flops, tmp_
     cluster = model.backbone.network[0][0].token_mixer
     groups, centers, points = cluster.heads * 8 * 8, 4, 4
     counted = analyzer.by_module_and_operator()['model.backbone.network.0.0.token_mixer']
-    # SPEC A.3: three products of [centers x points] with head_dim channels per group.
+    # arXiv:2303.01494 Eq. 1-2 (similarity, aggregation, dispatch): three products of
+    # [centers x points] with head_dim channels per group.
     assert counted['bmm'] == 3 * groups * centers * points * cluster.head_dim
 
 
