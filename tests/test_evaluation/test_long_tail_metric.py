@@ -7,6 +7,7 @@ import torch
 from mmpretrain.registry import METRICS
 
 from coc.evaluation import LongTailAccuracy
+from coc.evaluation.confusion_plot import classes_by_training_count
 
 # Training counts: class 0 many (>100); 1 and 3 medium (20..100); 2 and 4 few (<20).
 COUNTS = [150, 50, 10, 30, 5]
@@ -51,7 +52,7 @@ def test_thresholds_are_configurable_and_an_empty_group_is_nan():
     assert metrics['lt/few'] == pytest.approx(0.0)       # classes 2, 3 (4 untested)
 
 
-def test_dumps_per_class_accuracy_confusion_matrix_and_plot(tmp_path):
+def test_dumps_per_class_accuracy_confusion_matrix_and_plots(tmp_path):
     evaluate(LongTailAccuracy(class_counts=COUNTS, topk=(1, 2), out_dir=str(tmp_path / 'lt')))
     class_acc = np.load(tmp_path / 'lt' / 'per_class_accuracy.npy')
     np.testing.assert_allclose(class_acc[:4], [100, 100, 0, 0])
@@ -62,8 +63,15 @@ def test_dumps_per_class_accuracy_confusion_matrix_and_plot(tmp_path):
         expected[label, ranked[0]] += 1
     np.testing.assert_array_equal(confusion, expected)
     assert confusion[:, 3].sum() == 0 and confusion[4].sum() == 0
-    png = cv2.imread(str(tmp_path / 'lt' / 'per_class_accuracy.png'))
-    assert png is not None and png.shape[0] > 100 and png.std() > 0
+    for name in ('per_class_accuracy.png', 'confusion_matrix.png', 'reliability_diagram.png'):
+        png = cv2.imread(str(tmp_path / 'lt' / name))
+        assert png is not None and png.shape[0] > 100 and png.std() > 0, name
+
+
+def test_confusion_picture_orders_classes_from_head_to_tail():
+    # COUNTS = 150, 50, 10, 30, 5; equal counts keep the lower class first.
+    np.testing.assert_array_equal(classes_by_training_count(COUNTS), [0, 1, 3, 2, 4])
+    np.testing.assert_array_equal(classes_by_training_count([3, 7, 3, 9]), [3, 1, 0, 2])
 
 
 def test_save_outputs_false_writes_nothing(tmp_path):
