@@ -17,7 +17,7 @@ from coc.mixing.boxes import sample_lam
 
 @MODELS.register_module()
 class CutMixer:
-    """Pastes a box of each foreground onto its background (CMO, arXiv:2112.00412, Sec. 3).
+    """Pastes a box of each foreground onto its background (CMO, naver-ai/cmo cifar_train.py).
 
     Args:
         placer: where the box goes: a registered placement (``RandomBox``, ``SaliencyBox``,
