@@ -1,6 +1,6 @@
-# Mask R-CNN with a Context-Cluster-Small backbone and FPN (arXiv:2303.01494): the four
-# stage maps
-# (strides 4/8/16/32, each through its own GroupNorm) feed FPN; heads as MMDetection's R-50.
+# Mask R-CNN with a Context-Cluster-Small backbone and FPN (ma-xu/Context-Cluster
+# detection/configs/mask_rcnn_coc_small_2_fpn_1x_coco.py): the four stage maps (strides
+# 4/8/16/32, each through its own GroupNorm) feed FPN; heads as MMDetection's R-50.
 from coc.models.backbones import ContextCluster
 from mmcv.ops import RoIAlign, nms
 from mmdet.models.data_preprocessors import DetDataPreprocessor

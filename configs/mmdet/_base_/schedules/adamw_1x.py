@@ -1,6 +1,7 @@
-# The CoC detection schedule (ma-xu/Context-Cluster detection/, after PVT): AdamW lr 2e-4, weight
-# decay 1e-4 on every parameter, 12 epochs, 500-iteration linear warm-up, lr x0.1 after epochs 8
-# and 11.
+# The CoC detection schedule (ma-xu/Context-Cluster
+# detection/configs/mask_rcnn_coc_small_2_fpn_1x_coco.py, after PVT): AdamW lr 2e-4, weight
+# decay 1e-4 on every parameter, 12 epochs, 500-iteration linear warm-up, lr x0.1 after epochs
+# 8 and 11.
 from mmengine.optim import LinearLR, MultiStepLR, OptimWrapper
 from mmengine.runner import EpochBasedTrainLoop, TestLoop, ValLoop
 from torch.optim import AdamW
