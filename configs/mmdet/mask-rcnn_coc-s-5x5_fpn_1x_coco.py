@@ -1,7 +1,7 @@
-# Mask R-CNN 1x on COCO with Context-Cluster-Small, 5x5 centers per region in every stage
-# (the authors' CoC-small-25; reference: 37.5 box AP / 35.4 mask AP,
-# ma-xu/Context-Cluster detection/README.md). The ImageNet
-# checkpoint is the usual 2x2 one: centers are pooled, so their number holds no weights.
+# Mask R-CNN 1x on COCO with Context-Cluster-Small, 5x5 centers per region in every stage (the
+# authors' CoC-small-25; reference: 37.5 box AP / 35.4 mask AP, ma-xu/Context-Cluster
+# detection/README.md). The ImageNet checkpoint is the usual 2x2 one: centers are pooled, so their
+# number holds no weights.
 from mmengine.config import read_base
 
 with read_base():
