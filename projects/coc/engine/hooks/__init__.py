@@ -1,8 +1,10 @@
 """Runner hooks: training class counts for metrics and losses (with DRW), per-epoch seeds,
-per-epoch confusion matrices for OTmix's pairing."""
+per-epoch confusion matrices for OTmix's pairing; decoupled / post-hoc long-tail recognition."""
 from .class_counts_hook import ClassCountsHook
+from .decoupling_hooks import ClassPriorHook, ReinitHook, TauNormSearchHook
 from .epoch_confusion_hook import EpochConfusionHook
 from .epoch_seed_hook import EpochSeedHook
 from .long_tail_loss_hook import LongTailLossHook
 
-__all__ = ['ClassCountsHook', 'EpochConfusionHook', 'EpochSeedHook', 'LongTailLossHook']
+__all__ = ['ClassCountsHook', 'EpochConfusionHook', 'EpochSeedHook', 'LongTailLossHook',
+           'ClassPriorHook', 'ReinitHook', 'TauNormSearchHook']

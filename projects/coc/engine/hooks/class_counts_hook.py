@@ -6,6 +6,19 @@ from mmpretrain.registry import DATASETS, HOOKS
 from coc.datasets.class_counts import get_class_counts
 
 
+def training_class_counts(runner, needed_by: str, counted: str = 'metric'):
+    """Class counts of the run's training set; a test-only run builds it from the config."""
+    if isinstance(runner._train_loop, BaseLoop):
+        train_set = runner._train_loop.dataloader.dataset
+    elif runner.cfg.get('train_dataloader'):
+        train_set = DATASETS.build(runner.cfg.train_dataloader.dataset)
+    else:
+        raise RuntimeError(
+            f'{needed_by} needs the training set to count its classes, but the config '
+            f'has no train_dataloader; add it, or give the {counted} class_counts=[...]')
+    return get_class_counts(train_set)
+
+
 @HOOKS.register_module()
 class ClassCountsHook(Hook):
     """Fills ``class_counts`` of every val/test metric that has that attribute unset.
@@ -21,14 +34,6 @@ class ClassCountsHook(Hook):
                    if hasattr(m, 'class_counts') and m.class_counts is None]
         if not metrics:
             return
-        if isinstance(runner._train_loop, BaseLoop):
-            train_set = runner._train_loop.dataloader.dataset
-        elif runner.cfg.get('train_dataloader'):
-            train_set = DATASETS.build(runner.cfg.train_dataloader.dataset)
-        else:
-            raise RuntimeError(
-                'ClassCountsHook needs the training set to count its classes, but the config '
-                'has no train_dataloader; add it, or give the metric class_counts=[...]')
-        counts = get_class_counts(train_set)
+        counts = training_class_counts(runner, 'ClassCountsHook')
         for metric in metrics:
             metric.class_counts = counts
