@@ -5,11 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmpretrain.registry import MODELS
 
 from coc.models.backbones import BroadcastCluster, Cluster, ContextCluster, to_broadcast_reference
+from coc.models.backbones.context_cluster import RegionPartition, _PointNorm
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -280,3 +282,87 @@ def test_config_builds_model_and_optimizer(config):
                   backbone.network[0][0].norm1.weight, backbone.network[0][0].mlp.fc1.bias):
         assert decay[id(param)] == 0
     assert decay[id(backbone.network[0][0].mlp.fc1.weight)] == 0.05
+
+
+def _region_settings():
+    """Every (proposal, fold) pair a stage of a registered arch uses."""
+    settings = set()
+    for arch in ContextCluster.arch_settings.values():
+        layers = len(arch['layers'])
+        for key in ('proposal', 'fold'):
+            if isinstance(arch[key], int):
+                arch = dict(arch, **{key: [arch[key]] * layers})
+        settings.update((p, f) for p, f in zip(arch['proposal'], arch['fold']))
+    return sorted(settings)
+
+
+@pytest.mark.parametrize('proposal, fold', _region_settings() + [((2, 3), (4, 5))])
+@pytest.mark.parametrize('size', [(7, 9), (13, 13), (15, 17), (56, 56)])
+@pytest.mark.parametrize('dtype, tol', [(torch.float64, 1e-12), (torch.float32, 1e-6)])
+def test_region_pool_equals_adaptive_avg_pool_of_each_region(proposal, fold, size, dtype, tol):
+    """The matmul pool (deterministic on CUDA) gives each region's adaptive_avg_pool2d, values
+    and gradients, for folds and proposals that do not divide the sides."""
+    proposal, fold = (proposal, proposal) if isinstance(proposal, int) else proposal, (
+        (fold, fold) if isinstance(fold, int) else fold)
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, *size, dtype=dtype, requires_grad=True)
+    regions = RegionPartition(size, fold, x.device)
+    pooled = regions.pool(regions.split(x), proposal)
+    expected = torch.stack([
+        F.adaptive_avg_pool2d(x[:, :, rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], proposal)
+        for rows in np.array_split(np.arange(size[0]), regions.count[0])
+        for cols in np.array_split(np.arange(size[1]), regions.count[1])], dim=1).flatten(0, 1)
+    assert pooled.shape == (2 * regions.num_regions, 3, proposal[0] * proposal[1])
+    _assert_close(pooled, expected.flatten(-2), 'pooled centers', tol=tol)
+    weight = torch.randn_like(pooled)
+    grad, = torch.autograd.grad((pooled * weight).sum(), x)
+    expected_grad, = torch.autograd.grad((expected.flatten(-2) * weight).sum(), x)
+    _assert_close(grad, expected_grad, 'input gradient', tol=tol)
+
+
+def test_backbone_calls_no_op_that_is_nondeterministic_on_cuda():
+    """``randomness.deterministic=True`` makes CUDA refuse these ops (the list of
+    ``torch.use_deterministic_algorithms``); forward and backward must use none of them."""
+    refused_on_cuda = {'aten::_adaptive_avg_pool2d_backward', 'aten::adaptive_max_pool2d_backward',
+                       'aten::avg_pool3d_backward', 'aten::upsample_bilinear2d_backward',
+                       'aten::reflection_pad2d_backward', 'aten::grid_sampler_2d_backward',
+                       'aten::put_', 'aten::histc', 'aten::kthvalue', 'aten::median'}
+    model = ContextCluster('tiny', out_indices=(0, 3))
+    x = torch.randn(1, 3, 60, 44)  # stage maps that do not divide by the folds
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        sum(out.sum() for out in model(x)).backward()
+    called = {event.name for event in prof.events()}
+    assert 'aten::mm' in called or 'aten::matmul' in called
+    assert not called & refused_on_cuda, called & refused_on_cuda
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_point_norm_is_finite_for_large_half_precision_points(dtype):
+    """|x| > 256 squares to inf in fp16; the norm is taken in fp32 and cast back."""
+    torch.manual_seed(0)
+    points = (torch.randn(3, 24, 10) * 2000).to(dtype).requires_grad_()
+    norms = _PointNorm.apply(points)
+    reference = points.detach().double().norm(dim=1, keepdim=True)
+    assert norms.dtype == dtype and torch.isfinite(norms).all()
+    torch.testing.assert_close(norms.double(), reference, **_HALF_TOL[dtype])
+    grad, = torch.autograd.grad(norms.sum(), points)
+    assert grad.dtype == dtype and torch.isfinite(grad).all()
+    torch.testing.assert_close(grad.double(), points.detach().double() / reference,
+                               **_HALF_TOL[dtype])
+
+
+_HALF_TOL = {torch.float16: dict(rtol=2e-3, atol=1e-3), torch.bfloat16: dict(rtol=1.6e-2,
+                                                                              atol=1e-2)}
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_cluster_under_autocast_matches_fp32_for_large_inputs(dtype):
+    """A Cluster under CPU autocast: finite, and the fp32 result within the dtype's rounding."""
+    torch.manual_seed(0)
+    cluster = _randomize_scalars(Cluster(16, heads=2, head_dim=8, proposal=2, fold=2))
+    x = torch.randn(2, 16, 8, 8) * 300
+    expected = cluster(x)
+    with torch.autocast('cpu', dtype=dtype):
+        out = cluster(x)
+    assert torch.isfinite(out).all()
+    _assert_close(out.float(), expected, f'{dtype} output', tol=3e-2)

@@ -46,18 +46,45 @@ class GhostBatchNorm(_BatchNorm):
             # A lone sample has no batch statistics (a [1, C] input is an error): it joins the
             # chunk before it.
             sizes[-2:] = [sizes[-2] + 1]
-        chunks = input.split(sizes)
-        outputs = [F.batch_norm(c, None, None, self.weight, self.bias, True, 0.0, self.eps)
-                   for c in chunks]
+        # The equal chunks in one batch norm, the last chunk (other size) in a second one.
+        num_equal = sizes.count(self.virtual_batch_size)
+        parts = [(self.virtual_batch_size, num_equal)]
+        if num_equal < len(sizes):
+            parts.append((sizes[-1], 1))
+        outputs, stats, start = [], [], 0
+        for size, count in parts:
+            output, mean, var = self._chunks_norm(input[start:start + size * count], size, count)
+            outputs.append(output)
+            stats.append((mean, var))
+            start += size * count
         if self.track_running_stats:
-            self._update_running_stats(chunks)
-        return torch.cat(outputs)
+            self._update_running_stats(stats, len(sizes))
+        return torch.cat(outputs) if len(outputs) > 1 else outputs[0]
+
+    def _chunks_norm(self, input: Tensor, size: int, count: int):
+        """``count`` consecutive chunks of ``size`` samples as the channels of one batch norm
+        (``[count * size, C, ...] -> [size, count * C, ...]``): normalised input, and each
+        chunk's mean and unbiased variance ``[count, C]`` (in fp32 or wider: batch norm's own
+        statistics, which it keeps in the dtype of the buffers it is given)."""
+        channels, rest = input.shape[1], input.shape[2:]
+        grouped = input.reshape(count, size, channels, *rest).transpose(0, 1).reshape(
+            size, count * channels, *rest)
+        stats_dtype = torch.promote_types(self.running_mean.dtype if self.track_running_stats
+                                          else input.dtype, torch.float32)
+        mean = torch.zeros(count * channels, dtype=stats_dtype, device=input.device)
+        var = torch.ones_like(mean)
+        repeat = (lambda p: None if p is None else p.repeat(count))
+        # momentum 1: the buffers receive this batch's statistics exactly.
+        output = F.batch_norm(grouped, mean, var, repeat(self.weight), repeat(self.bias), True,
+                              1.0, self.eps)
+        output = output.reshape(size, count, channels, *rest).transpose(0, 1).reshape(
+            input.shape)
+        return output, mean.view(count, channels), var.view(count, channels)
 
     @torch.no_grad()
-    def _update_running_stats(self, chunks) -> None:
-        dims = [0] + list(range(2, chunks[0].dim()))
-        mean = torch.stack([c.mean(dims) for c in chunks]).mean(0)
-        var = torch.stack([c.var(dims, unbiased=True) for c in chunks]).mean(0)
+    def _update_running_stats(self, stats, num_chunks: int) -> None:
+        mean = sum(m.sum(0) for m, _ in stats) / num_chunks
+        var = sum(v.sum(0) for _, v in stats) / num_chunks
         self.running_mean.lerp_(mean.to(self.running_mean.dtype), self.momentum)
         self.running_var.lerp_(var.to(self.running_var.dtype), self.momentum)
         self.num_batches_tracked.add_(1)

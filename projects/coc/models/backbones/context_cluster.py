@@ -39,6 +39,32 @@ def _axis_layout(size: int, count: int):
     return gather, scatter
 
 
+@lru_cache(maxsize=None)
+def average_pool_matrix(size: Tuple[int, int], output_size: Tuple[int, int],
+                        dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """``[H * W, out_h * out_w]`` matrix ``K`` with ``x.flatten(-2) @ K`` equal to
+    ``F.adaptive_avg_pool2d(x, output_size).flatten(-2)`` (same bins: ``floor(i * H / out)``
+    to ``ceil((i + 1) * H / out)``); cached per shape, dtype and device.
+
+    A matmul instead of the pooling op: ``adaptive_avg_pool2d_backward_cuda`` has no
+    deterministic implementation, so ``torch.use_deterministic_algorithms(True)`` would
+    refuse every backward; a matmul's backward is another matmul.
+    """
+    def bins(length: int, count: int) -> torch.Tensor:
+        index = torch.arange(length, dtype=torch.float64)
+        start = torch.tensor([i * length // count for i in range(count)])
+        end = torch.tensor([-(-(i + 1) * length // count) for i in range(count)])
+        inside = (index >= start[:, None]) & (index < end[:, None])
+        return inside / (end - start).double()[:, None]  # [count, length]
+
+    # inference_mode(False): a matrix first built under inference mode could not be saved for
+    # a later backward.
+    with torch.inference_mode(False), torch.no_grad():
+        rows, cols = bins(size[0], output_size[0]), bins(size[1], output_size[1])
+        weights = torch.einsum('ia,jb->abij', rows, cols).reshape(size[0] * size[1], -1)
+        return weights.to(dtype=dtype, device=device)
+
+
 class RegionPartition:
     """The regions of an ``H x W`` map cut ``fold`` times per axis.
 
@@ -97,7 +123,11 @@ class RegionPartition:
             cols = []
             for col_slice, width in self._parts(1):
                 block = regions[:, row_slice, col_slice, :, :height, :width]
-                pooled = F.adaptive_avg_pool2d(block.reshape(-1, height, width), output_size)
+                weights = average_pool_matrix((height, width), output_size, regions.dtype,
+                                              regions.device)
+                # Kept in the input's precision under autocast, as adaptive_avg_pool2d was.
+                with torch.autocast(regions.device.type, enabled=False):
+                    pooled = block.reshape(-1, height * width) @ weights
                 cols.append(pooled.view(*block.shape[:4], -1))
             rows.append(torch.cat(cols, dim=2) if len(cols) > 1 else cols[0])
         return (torch.cat(rows, dim=1) if len(rows) > 1 else rows[0]).flatten(0, 2)
@@ -114,18 +144,25 @@ class _PointNorm(torch.autograd.Function):
 
     Its backward is one product with the points; autograd's square / sum / sqrt chain takes
     three passes over them (and vector_norm is slow on the strided points).
+
+    Squares are summed in at least fp32 and the norm cast back: under fp16 autocast a point
+    entry above 256 would square to inf (and its cosines to 0). The floor is raised to fp16's
+    smallest normal number, which 1e-12 would underflow.
     """
 
     @staticmethod
     def forward(ctx, points):
-        norms = points.square().sum(dim=1, keepdim=True).sqrt()
+        wide = torch.promote_types(points.dtype, torch.float32)
+        norms = points.to(wide).square().sum(dim=1, keepdim=True).sqrt()
+        ctx.eps = max(1e-12, torch.finfo(points.dtype).tiny)
         ctx.save_for_backward(points, norms)
-        return norms.clamp_min(1e-12)
+        return norms.clamp_min(ctx.eps).to(points.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         points, norms = ctx.saved_tensors
-        return points * torch.where(norms >= 1e-12, grad / norms, 0.)
+        scale = torch.where(norms >= ctx.eps, grad.to(norms.dtype) / norms, 0.)
+        return (points * scale).to(points.dtype)
 
 
 class Cluster(nn.Module):
