@@ -178,3 +178,18 @@ def test_unknown_pair_form_names_the_choices():
     with pytest.raises(ValueError, match=r"pair_form must be one of \('soft_target', "
                                          r"'per_label'\)"):
         SoftCrossEntropyLoss(pair_form='cmo')
+
+
+@pytest.mark.parametrize('loss_type', ['BalancedSoftmaxLoss', 'LDAMLoss', 'SoftCrossEntropyLoss'])
+def test_per_class_tensors_live_on_the_loss_device_outside_checkpoints(loss_type):
+    """Counts and DRW weights become tensors once, when set, on the device the loss was moved
+    to (here 'meta'), instead of a list copied to the device every step; checkpoints keep
+    their keys (the hook sets both again on resume)."""
+    loss = MODELS.build(dict(type=loss_type)).to('meta')
+    if loss_type != 'SoftCrossEntropyLoss':
+        loss.class_counts = COUNTS
+        assert loss.per_class.device.type == 'meta' and loss.per_class.shape == (4, )
+    loss.class_weight = [0.1, 0.4, 1.0, 2.5]
+    assert loss.class_weight == [0.1, 0.4, 1.0, 2.5]
+    assert loss.class_weight_values.device.type == 'meta'
+    assert loss.state_dict() == {}

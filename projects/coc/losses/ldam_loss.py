@@ -4,8 +4,7 @@ from typing import Optional, Sequence
 import torch
 from mmpretrain.registry import MODELS
 
-from .balanced_softmax import check_class_counts
-from .soft_cross_entropy import LongTailLossBase
+from .balanced_softmax import ClassCountsLoss
 
 
 def margin_log_probs(logits: torch.Tensor, margins: torch.Tensor, scale: float) -> torch.Tensor:
@@ -27,7 +26,7 @@ def margin_log_probs(logits: torch.Tensor, margins: torch.Tensor, scale: float) 
 
 
 @MODELS.register_module()
-class LDAMLoss(LongTailLossBase):
+class LDAMLoss(ClassCountsLoss):
     """Cross-entropy with margin ``m_k = max_margin * (n_min / n_k)^(1/4)`` subtracted from
     the label's logit, logits scaled by ``scale`` (LDAM-DRW's defaults 0.5 and 30).
 
@@ -44,16 +43,16 @@ class LDAMLoss(LongTailLossBase):
 
     def __init__(self, class_counts: Optional[Sequence[int]] = None, max_margin: float = 0.5,
                  scale: float = 30.0, **kwargs) -> None:
-        super().__init__(**kwargs)
         if max_margin <= 0 or scale <= 0:
             raise ValueError(f'LDAMLoss needs max_margin > 0 and scale > 0, got '
                              f'max_margin={max_margin}, scale={scale}')
-        self.class_counts, self.max_margin, self.scale = class_counts, max_margin, scale
+        self.max_margin, self.scale = max_margin, scale
+        super().__init__(class_counts=class_counts, **kwargs)
 
-    def margins(self, num_classes: int) -> torch.Tensor:
-        margins = check_class_counts(self.class_counts, type(self).__name__, num_classes) ** -0.25
+    def from_counts(self, counts: torch.Tensor) -> torch.Tensor:
+        """The margins ``[C]``."""
+        margins = counts ** -0.25
         return margins * (self.max_margin / margins.max())
 
     def log_probs(self, cls_score: torch.Tensor) -> torch.Tensor:
-        margins = self.margins(cls_score.shape[1]).to(cls_score.device)
-        return margin_log_probs(cls_score, margins, self.scale)
+        return margin_log_probs(cls_score, self.per_class_term(cls_score.shape[1]), self.scale)

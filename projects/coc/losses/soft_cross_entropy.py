@@ -45,13 +45,15 @@ def mix_targets(target: torch.Tensor, num_classes: int, y_b: Optional[torch.Tens
 
 def pair_lam(lam: Lam, batch: int, device) -> torch.Tensor:
     """The weight of the first label of a pair, one float32 per sample ``[B]``."""
-    lam = torch.as_tensor(lam, dtype=torch.float32, device=device)
-    if lam.dim() not in (0, 1) or (lam.dim() == 1 and len(lam) != batch):
+    given = torch.as_tensor(lam, dtype=torch.float32)
+    if given.dim() not in (0, 1) or (given.dim() == 1 and len(given) != batch):
         raise ValueError(f'lam must be a float or one value per sample ({batch}), '
-                         f'got shape {tuple(lam.shape)}')
-    if ((lam < 0) | (lam > 1)).any():
+                         f'got shape {tuple(given.shape)}')
+    # Checked where the values are on the host: on an accelerator the check would wait for
+    # the device every step, and the mixers' lam (1 - box area / image area) is in [0, 1].
+    if given.device.type == 'cpu' and ((given < 0) | (given > 1)).any():
         raise ValueError('lam must lie in [0, 1] (the weight of the first label)')
-    return lam.expand(batch)
+    return given.to(device).expand(batch)
 
 
 def weighted_soft_ce(log_probs: torch.Tensor, target: torch.Tensor,
@@ -117,8 +119,22 @@ class LongTailLossBase(nn.Module):
         if pair_form not in PAIR_FORMS:
             raise ValueError(f"pair_form must be one of {PAIR_FORMS} ('per_label': CMO's "
                              f'lam * CE_w(y_a) + (1 - lam) * CE_w(y_b)), got {pair_form!r}')
+        # The weights as a tensor on the loss's device, made when they are set (DRW sets them
+        # once per epoch), not every step; not persistent: the hook sets them on resume.
+        self.register_buffer('class_weight_values', torch.zeros(0), persistent=False)
         self.class_weight = class_weight
         self.loss_weight, self.reduction, self.pair_form = loss_weight, reduction, pair_form
+
+    @property
+    def class_weight(self) -> Optional[Sequence[float]]:
+        return self._class_weight
+
+    @class_weight.setter
+    def class_weight(self, weights: Optional[Sequence[float]]) -> None:
+        self._class_weight = weights
+        values = torch.zeros(0) if weights is None else torch.as_tensor(weights,
+                                                                         dtype=torch.float32)
+        self.class_weight_values = values.to(self.class_weight_values.device)
 
     def log_probs(self, cls_score: torch.Tensor) -> torch.Tensor:
         """Log-probabilities ``[B, C]`` the soft target is weighed against."""
@@ -136,8 +152,7 @@ class LongTailLossBase(nn.Module):
         weights the mean is weighted (see ``weighted_soft_ce``; label pairs: ``pair_form``).
         """
         soft_target = mix_targets(target, cls_score.shape[1], y_b, lam)
-        class_weight = None if self.class_weight is None else torch.as_tensor(
-            self.class_weight, dtype=torch.float32, device=cls_score.device)
+        class_weight = None if self.class_weight is None else self.class_weight_values
         reduction = reduction_override or self.reduction
         log_probs = self.log_probs(cls_score.float())
         if (reduction == 'mean' and class_weight is not None and y_b is not None
