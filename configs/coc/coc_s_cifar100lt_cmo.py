@@ -31,7 +31,7 @@ model = dict(
     neck=dict(type=GlobalAveragePooling),
     head=dict(type=LinearClsHead, num_classes=100, in_channels=512,
               loss=dict(type=CrossEntropyLoss, loss_weight=1.0), topk=(1, 5)),
-    mixer=dict(type=CutMixer, alpha=1.0, per_sample=False,
+    mixer=dict(type=CutMixer, alpha=1.0, per_sample_lam=False,
                placer=dict(type=RandomBox, per_sample=False)),
     pairing=dict(type=RandomPairing),
     schedule=dict(mix_prob=0.5, start_epoch=4, end_epochs=3),

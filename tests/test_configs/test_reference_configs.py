@@ -45,7 +45,7 @@ def test_alignmixup_configs_mix_every_batch(config):
         if not mix:
             background_only += 1
             continue
-        model.mixer(recorder, images, images)
+        model.mixer(images, images, model=recorder)
     input_mixup = recorder.batches.count(2) / steps
     aligned = recorder.batches.count(4) / steps
     # 4.5 standard errors of a fraction 1/2 over 2000 draws

@@ -48,7 +48,7 @@ def check_scores_follow_pasted_area(mixed, originals, scores):
 
 @pytest.mark.parametrize('augment', [
     dict(type='PlacedCutMix', alpha=1.0),
-    dict(type='PlacedCutMix', alpha=1.0, placement=dict(type='RandomBox', per_sample=False),
+    dict(type='PlacedCutMix', alpha=1.0, placer=dict(type='RandomBox', per_sample=False),
          per_sample_lam=False),
     dict(type='SaliencyCutMix', alpha=1.0, mode='sal_corr', mean=MEAN, std=STD),
     dict(type='SaliencyCutMix', alpha=1.0, mode='non_sal_sal', mean=MEAN, std=STD),
@@ -85,4 +85,4 @@ def test_scores_are_mixed_by_pasted_area_exactly():
 def test_rejects_model_dependent_placement():
     assert BATCH_AUGMENTS.get('SaliencyCutMix') is SaliencyCutMix
     with pytest.raises(ValueError, match="needs the model's map"):
-        PlacedCutMix(alpha=1.0, placement=dict(type='PredictedBox'))
+        PlacedCutMix(alpha=1.0, placer=dict(type='PredictedBox'))

@@ -5,7 +5,7 @@ import torch
 from coc.mixing.optimal_transport import cosine_cost, sinkhorn_plan
 from coc.mixing.pairing import (ConfusionPairing, CostMatrixPairing, OTPairing, PairingResult,
                                 RandomPairing)
-from mmpretrain.registry import MODELS
+from coc.mixing.registry import PAIRINGS
 
 
 def labels(*values):
@@ -17,7 +17,7 @@ def test_random_pairing_identity_or_permutation():
     result = RandomPairing()(None, None, bg_labels, fg_labels)
     assert isinstance(result, PairingResult) and result.transport_cost is None
     assert torch.equal(result.bg_index, torch.arange(8))
-    shuffled = MODELS.build(dict(type='RandomPairing', shuffle=True))(None, None, bg_labels,
+    shuffled = PAIRINGS.build(dict(type='RandomPairing', shuffle=True))(None, None, bg_labels,
                                                                        fg_labels[:5]).bg_index
     assert len(shuffled) == 5 and len(shuffled.unique()) == 5 and shuffled.max() < 8
 
@@ -29,7 +29,7 @@ CONFUSION = np.array([[90, 1, 9, 0], [5, 95, 0, 0], [0, 4, 92, 4], [0, 0, 0, 100
 def test_confusion_pairing_picks_most_confused_class(tmp_path):
     path = tmp_path / 'confusion.npy'
     np.save(path, CONFUSION)
-    pairing = MODELS.build(dict(type='ConfusionPairing', num_classes=4, confusion=str(path)))
+    pairing = PAIRINGS.build(dict(type='ConfusionPairing', num_classes=4, confusion=str(path)))
     bg_labels = labels(3, 2, 1, 0, 2)
     index = pairing(None, None, bg_labels, labels(0, 1)).bg_index
     assert bg_labels[index].tolist() == [2, 0]
@@ -108,7 +108,7 @@ def test_ot_pairing_follows_the_plan_not_the_greedy_cost():
     bg = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     fg = torch.tensor([[1.0, 0.2], [1.0, 0.5]])
     assert CostMatrixPairing()(bg, fg).bg_index.tolist() == [0, 0]
-    result = MODELS.build(dict(type='OTPairing', eps=0.05))(bg, fg)
+    result = PAIRINGS.build(dict(type='OTPairing', eps=0.05))(bg, fg)
     assert result.bg_index.tolist() == [0, 1] and result.transport_cost is None
     plan = sinkhorn_plan(cosine_cost(bg, fg), 0.05)
     assert torch.equal(OTPairing(0.05, select='argmin')(bg, fg).bg_index, plan.argmin(0))

@@ -4,8 +4,8 @@ import torch
 
 from coc.mixing.boxes import box_size
 from coc.mixing.placement import PredictedBox, RandomBox, SaliencyBox, predicted_map
+from coc.mixing.registry import PLACERS
 from coc.mixing.saliency import extreme_points, saliency_maps
-from mmpretrain.registry import MODELS
 
 
 def pasted_box(mixed, background):
@@ -18,7 +18,7 @@ def test_random_box_per_sample_and_per_batch():
     torch.manual_seed(0)
     bg, fg = torch.zeros(6, 3, 16, 16), torch.ones(6, 3, 16, 16)
     lam = torch.full((6, ), 0.75)
-    mixed, lam_bg = MODELS.build(dict(type='RandomBox'))(bg, fg, lam)
+    mixed, lam_bg = PLACERS.build(dict(type='RandomBox'))(bg, fg, lam)
     areas = (mixed[:, 0] == 1).sum((1, 2)).float()
     assert torch.equal(lam_bg, 1 - areas / 256)
     assert len({tuple(pasted_box(m, b)) for m, b in zip(mixed, bg)}) > 1
@@ -56,7 +56,7 @@ def test_sal_corr_box_centres_on_opencv_saliency_peak():
 def test_sal_non_sal_modes_move_boxes_between_saliency_points(mode, src, dst):
     background, foreground = blob_batch(fg_peak=(10, 20), bg_peak=(22, 9))
     lam = torch.tensor([0.9375])  # 8 x 8 boxes
-    mixed, lam_bg = MODELS.build(dict(type='SaliencyBox', mode=mode))(background, foreground, lam)
+    mixed, lam_bg = PLACERS.build(dict(type='SaliencyBox', mode=mode))(background, foreground, lam)
     src_point = extreme_points(saliency_maps(foreground), src)[0].tolist()
     dst_point = extreme_points(saliency_maps(background), dst)[0].tolist()
     y1, x1, y2, x2 = pasted_box(mixed[0], background[0])
@@ -82,7 +82,7 @@ def test_predicted_box_centres_on_upsampled_model_map():
     background, foreground = torch.zeros(2, 3, 16, 16), torch.ones(2, 3, 16, 16)
     low_res = torch.full((2, 4, 4), -5.0)
     low_res[0, 0, 3], low_res[1, 2, 1] = 5, 5
-    placer = MODELS.build(dict(type='PredictedBox'))
+    placer = PLACERS.build(dict(type='PredictedBox'))
     assert placer.needs_model_map and not SaliencyBox.needs_model_map
     upsampled = predicted_map(low_res, 16, 16)
     assert upsampled.shape == (2, 16, 16) and 0 < upsampled.min() and upsampled.max() < 1

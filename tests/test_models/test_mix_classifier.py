@@ -56,7 +56,7 @@ CASES = {
     'ot_argmin_backbone': dict(pairing=dict(type='OTPairing', eps=0.1, select='argmin'),
                                features='backbone.0'),
     'ot_cost': dict(pairing=dict(type='OTPairing', eps=0.1, with_cost=True), ot_cost_weight=1.0),
-    'sal_corr_per_sample_lam': dict(mixer=dict(type='CutMixer', per_sample=True,
+    'sal_corr_per_sample_lam': dict(mixer=dict(type='CutMixer', per_sample_lam=True,
                                                placer=dict(type='SaliencyBox'))),
     'sal_non_sal': dict(mixer=dict(type='CutMixer',
                                    placer=dict(type='SaliencyBox', mode='sal_non_sal'))),
@@ -155,7 +155,7 @@ def test_remembered_features_replace_the_extra_pass(monkeypatch):
     inputs, samples = make_batch()
     model.loss(inputs, samples)  # nothing remembered yet: random pairing
     assert not calls
-    assert bool(model._bank_seen[:12].all())  # both sources read from the mixed pass
+    assert bool(model.bank.seen[:12].all())  # both sources read from the mixed pass
     model.loss(inputs, samples)
     assert calls  # every image now has features: OT pairing without an extra forward
     # A background-only step remembers the plain features of its images.
@@ -163,7 +163,7 @@ def test_remembered_features_replace_the_extra_pass(monkeypatch):
     model.loss(inputs, samples)
     with torch.no_grad():
         expected = model.classify(inputs[:6])
-    assert torch.allclose(model._bank[:6], expected, atol=1e-4)
+    assert torch.allclose(model.bank.feats[:6], expected, atol=1e-4)
 
 
 def test_ghost_bn_replaces_every_batchnorm():

@@ -8,31 +8,32 @@ pasted area. The two-stream CMO step lives in the mixing classifier instead.
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
-from mmpretrain.registry import BATCH_AUGMENTS, MODELS
+from mmpretrain.registry import BATCH_AUGMENTS
 from torch import Tensor
 
 from .boxes import sample_lam
-from .placement import SaliencyBox
+from .placement import Placer, SaliencyBox
+from .registry import PLACERS
 
 
 @BATCH_AUGMENTS.register_module()
 class PlacedCutMix:
-    """CutMix whose box placement is any model-free placement.
+    """CutMix whose box placement is any model-free placer.
 
     Args:
         alpha: Beta(alpha, alpha) parameter of ``lam``.
-        placement: a placement or its config (default ``dict(type='RandomBox')``), or
+        placer: a placer or its config (default ``dict(type='RandomBox')``), or
             ``dict(type='SaliencyBox', mode='sal_sal', mean=..., std=...)``.
         per_sample_lam: one ``lam`` per sample (True) or one for the batch (CutMix).
     """
 
-    def __init__(self, alpha: float, placement: Union[dict, object, None] = None,
+    def __init__(self, alpha: float, placer: Union[dict, Placer, None] = None,
                  per_sample_lam: bool = True):
         self.alpha, self.per_sample_lam = alpha, per_sample_lam
-        placement = dict(type='RandomBox') if placement is None else placement
-        self.placement = MODELS.build(placement) if isinstance(placement, dict) else placement
-        if self.placement.needs_model_map:
-            raise ValueError(f'{type(self.placement).__name__} needs the model\'s map, which a '
+        placer = dict(type='RandomBox') if placer is None else placer
+        self.placer = PLACERS.build(placer) if isinstance(placer, dict) else placer
+        if self.placer.needs_model_map:
+            raise ValueError(f'{type(self.placer).__name__} needs the model\'s map, which a '
                              'batch augment does not have; use it in the mixing classifier')
 
     def __call__(self, batch_inputs: Tensor, batch_score: Tensor) -> Tuple[Tensor, Tensor]:
@@ -40,7 +41,7 @@ class PlacedCutMix:
         batch = batch_inputs.shape[0]
         lam = sample_lam(self.alpha, batch, self.per_sample_lam)
         partner = torch.randperm(batch, device=batch_inputs.device)
-        mixed, lam_bg = self.placement(batch_inputs, batch_inputs[partner], lam)
+        mixed, lam_bg = self.placer(batch_inputs, batch_inputs[partner], lam)
         # ClsDataPreprocessor hands over integer one-hot scores.
         scores = batch_score if batch_score.is_floating_point() else batch_score.float()
         lam_bg = lam_bg.to(scores)[:, None]

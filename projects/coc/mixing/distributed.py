@@ -6,36 +6,17 @@ docs/results/reference.md): features are gathered, every rank solves the same pa
 rank 0's choice is broadcast so that random strategies agree too, and only the chosen
 background images travel (``all_to_all``), never the whole batch. Without a process group
 every function is the identity.
+
+Host transfers: the step's draws and every process's batch size come back in one read
+(``PairingExchange.agree``), the chosen indices in one more (``RowFetch``), which plans the
+``all_to_all`` of every fetched tensor on the CPU.
 """
-from typing import Tuple
+from typing import List, Optional, Tuple
 
 import torch
 import torch.distributed as dist
 from mmengine.dist import get_dist_info
 from torch import Tensor
-
-
-def gather_rows(local: Tensor) -> Tuple[Tensor, int]:
-    """Concatenate ``local [B, ...]`` of every rank in rank order; returns ``(all, offset)``
-    with ``offset`` = where this rank's rows start.
-
-    This rank's slice is ``local`` itself, so autograd reaches this rank's features only.
-    Every rank computes the same global loss from the same gathered tensor, and DDP averages
-    gradients over ranks: scale such a loss by the world size to get the gradient of one
-    process on the concatenated batch (cheaper than an autograd all_gather).
-    """
-    rank, world = get_dist_info()
-    if world == 1:
-        return local, 0
-    sizes = [torch.zeros(1, dtype=torch.long, device=local.device) for _ in range(world)]
-    dist.all_gather(sizes, torch.tensor([local.shape[0]], device=local.device))
-    if any(int(s) != local.shape[0] for s in sizes):
-        raise ValueError(f'global-batch pairing needs the same batch on every process, got '
-                         f'{[int(s) for s in sizes]}: keep drop_last=True in TwoStreamBatchSampler')
-    parts = [torch.empty_like(local) for _ in range(world)]
-    dist.all_gather(parts, local.detach().contiguous())
-    parts[rank] = local
-    return torch.cat(parts), rank * local.shape[0]
 
 
 def broadcast_from_first(tensor: Tensor) -> Tensor:
@@ -46,28 +27,122 @@ def broadcast_from_first(tensor: Tensor) -> Tensor:
     return tensor
 
 
-def fetch_rows(local: Tensor, wanted: Tensor) -> Tensor:
-    """Rows ``wanted`` (global indices into the rank-ordered concatenation of every rank's
-    ``local``) for this rank, fetched with one ``all_to_all`` of the chosen rows only.
+class RowFetch:
+    """The ``all_to_all`` that brings each rank the rows ``wanted`` (global indices into the
+    rank-ordered concatenation of every rank's ``per_rank`` rows) of its slice
+    ``wanted[rank*Bf:(rank+1)*Bf]``, planned on the CPU from one host read of ``wanted`` (the
+    same on every rank) and reused for every tensor fetched by those indices."""
 
-    ``wanted [N*Bf]`` is the same on every rank; this rank receives the rows of its slice
-    ``wanted[rank*Bf:(rank+1)*Bf]``.
-    """
-    rank, world = get_dist_info()
-    if world == 1:
+    def __init__(self, wanted: Tensor, per_rank: int) -> None:
+        rank, world = get_dist_info()
+        wanted = wanted.tolist()
+        self.rows = len(wanted) // world
+        asked = [wanted[dest * self.rows:(dest + 1) * self.rows] for dest in range(world)]
+        # Send to each rank the rows it wants from me, in the order it wants them.
+        sends = [[i % per_rank for i in rows if i // per_rank == rank] for rows in asked]
+        self.send_counts = [len(rows) for rows in sends]
+        owners = [i // per_rank for i in asked[rank]]
+        self.recv_counts = [owners.count(src) for src in range(world)]
+        # What arrives is grouped by source rank; ``place[k]`` is where row k of it arrives.
+        arrival = sorted(range(self.rows), key=owners.__getitem__)
+        place = [0] * self.rows
+        for position, row in enumerate(arrival):
+            place[row] = position
+        self.index = [row for rows in sends for row in rows] + place
+        self._index_on = {}  # device -> the index there, copied once per fetch
+
+    def __call__(self, local: Tensor) -> Tensor:
+        if local.device not in self._index_on:
+            self._index_on[local.device] = torch.tensor(self.index, device=local.device)
+        index = self._index_on[local.device]
+        send_index, place = index[:sum(self.send_counts)], index[sum(self.send_counts):]
+        recv = local.new_empty((self.rows, *local.shape[1:]))
+        dist.all_to_all_single(recv, local[send_index].contiguous(), self.recv_counts,
+                               self.send_counts)
+        return recv[place]
+
+
+def fetch_rows(local: Tensor, wanted: Tensor) -> Tensor:
+    """Rows ``wanted`` of every rank's ``local`` for this rank (see :class:`RowFetch`)."""
+    if get_dist_info()[1] == 1:
         return local[wanted]
-    per_rank, want_per_rank = local.shape[0], wanted.numel() // world
-    owner = torch.div(wanted, per_rank, rounding_mode='floor').view(world, want_per_rank)
-    row = (wanted % per_rank).view(world, want_per_rank)
-    # Send to each rank the rows it wants from me, in the order it wants them.
-    send_rows = [row[dest][owner[dest] == rank] for dest in range(world)]
-    send = local[torch.cat(send_rows)].contiguous()
-    mine = owner[rank]
-    recv_counts = [int((mine == src).sum()) for src in range(world)]
-    recv = local.new_empty((want_per_rank, *local.shape[1:]))
-    dist.all_to_all_single(recv, send, recv_counts, [len(r) for r in send_rows])
-    # ``recv`` is grouped by source rank; put each row back at its position in the slice.
-    order = torch.cat([torch.nonzero(mine == src).flatten() for src in range(world)])
-    out = torch.empty_like(recv)
-    out[order.to(recv.device)] = recv
-    return out
+    return RowFetch(wanted, local.shape[0])(local)
+
+
+class PairingExchange:
+    """What the processes exchange for one pairing over their global batch.
+
+    Args:
+        global_pairing: pair over every process's batch; False: each process pairs its own
+            (then only :meth:`agree` talks to the other processes).
+    """
+
+    def __init__(self, global_pairing: bool = True) -> None:
+        self.global_pairing = global_pairing
+
+    @property
+    def world(self) -> int:
+        """How many processes' batches one pairing spans."""
+        return get_dist_info()[1] if self.global_pairing else 1
+
+    def agree(self, draws: Tensor, rows: Optional[int] = None) -> List[int]:
+        """Rank 0's integer ``draws`` on every rank, so that all take the same branch (and
+        call the same collectives). With global pairing, also checks that every process holds
+        ``rows`` images per stream, before any are gathered. One collective, one host read."""
+        world = get_dist_info()[1]
+        if world == 1:
+            return draws.tolist()
+        mine = torch.cat([draws.long(), draws.new_tensor([-1 if rows is None else rows]).long()])
+        every = [torch.empty_like(mine) for _ in range(world)]
+        dist.all_gather(every, mine)
+        every = torch.stack(every).tolist()
+        sizes = [values[-1] for values in every]
+        if self.global_pairing and rows is not None and len(set(sizes)) > 1:
+            raise ValueError(f'global-batch pairing needs the same batch on every process, got '
+                             f'{sizes}: keep drop_last=True in TwoStreamBatchSampler')
+        return every[0][:-1]
+
+    def gather(self, *tensors: Optional[Tensor]) -> Tuple[Optional[Tensor], ...]:
+        """Each tensor ``[B, ...]`` of every rank, concatenated in rank order (None stays
+        None); every rank holds B rows (:meth:`agree` checks it).
+
+        This rank's slice is its tensor itself, so autograd reaches this rank's rows only: see
+        :meth:`share` for the loss computed from them.
+        """
+        world = self.world
+        if world == 1:
+            return tensors
+        rank = get_dist_info()[0]
+        gathered = []
+        for local in tensors:
+            if local is not None:
+                parts = [torch.empty_like(local) for _ in range(world)]
+                dist.all_gather(parts, local.detach().contiguous())
+                parts[rank] = local
+                local = torch.cat(parts)
+            gathered.append(local)
+        return tuple(gathered)
+
+    def share(self, bg_index: Tensor,
+              cost: Optional[Tensor]) -> Tuple[Tensor, Optional[Tensor]]:
+        """Rank 0's pairs on every rank (random strategies agree too), and the transport cost
+        computed from :meth:`gather`'s features with the gradient one process would get on
+        the concatenated batch."""
+        world = self.world
+        if world == 1:
+            return bg_index, cost
+        bg_index = broadcast_from_first(bg_index)
+        if cost is not None:
+            # Same value, world-size times the gradient: DDP averages the per-rank
+            # gradients, and each rank's features carry grad in its own slice only.
+            cost = cost * world - cost.detach() * (world - 1)
+        return bg_index, cost
+
+    def take(self, bg_index: Tensor, *tensors: Optional[Tensor]) -> Tuple[Optional[Tensor], ...]:
+        """Rows ``bg_index`` of this process's background tensors (None stays None); global
+        indices, fetched from their processes by one :class:`RowFetch`, when pairing
+        globally."""
+        if self.world == 1:
+            return tuple(None if rows is None else rows[bg_index] for rows in tensors)
+        fetch = RowFetch(bg_index, tensors[0].shape[0])
+        return tuple(None if rows is None else fetch(rows) for rows in tensors)

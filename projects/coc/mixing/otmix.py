@@ -4,11 +4,11 @@ from typing import Union
 
 import numpy as np
 import torch
-from mmpretrain.registry import MODELS
-from torch import Tensor, nn
+from torch import Tensor
 
 from .optimal_transport import cosine_cost, sinkhorn_plan
-from .pairing import PairingResult, _check_batches, load_confusion
+from .pairing import Pairing, PairingResult, _check_batches, load_confusion
+from .registry import PAIRINGS
 
 CONFUSION_RATES = ('otmix', 'off_diagonal')
 
@@ -30,8 +30,8 @@ def confusion_rates(matrix: Tensor, mode: str = 'otmix') -> Tensor:
     return matrix / matrix.sum(1, keepdim=True).clamp_min(1e-12)
 
 
-@MODELS.register_module()
-class OTmixPairing(nn.Module):
+@PAIRINGS.register_module()
+class OTmixPairing(Pairing):
     """Cost ``C[i, k] = w (1 - cos(bg_i, fg_k)) + (1 - w) (1 - conf[y_fg_k, y_bg_i])``,
     entropic plan with ``eps``, foreground k takes ``argmax_i T[i, k]`` (OTmix's
     ``argmax(T[k])`` with its foreground-by-background plan).
@@ -49,7 +49,6 @@ class OTmixPairing(nn.Module):
         eps: Sinkhorn regularisation (OTmix: ``ot.sinkhorn(reg=0.01)``).
         num_iters: most Sinkhorn iterations (``ot.sinkhorn``'s default 1000).
     """
-    space = 'feature'
 
     def __init__(self, num_classes: int, confusion: Union[str, np.ndarray, None],
                  confusion_rates: str = 'otmix', feature_weight: float = 0.05,

@@ -1,26 +1,51 @@
 """Pairing strategies: which background each foreground is pasted onto (docs/mixing_primitives.md).
 
-Every strategy is called as ``pairing(bg_feats, fg_feats, bg_labels, fg_labels)`` and
-returns a :class:`PairingResult` whose ``bg_index[k]`` is the background of foreground k.
-``space`` tells the caller what to pass as features: ``None`` (not used), ``'input'``
-(the images) or ``'feature'`` (the model's output for both batches). The strategies are
-modules so that a running confusion matrix lives in the checkpoint and follows ``.to()``.
+Every strategy is a :class:`Pairing`, registered in ``PAIRINGS``.
 """
+from abc import ABCMeta, abstractmethod
 from typing import NamedTuple, Optional, Union
 
 import numpy as np
 import torch
 from mmengine.dist import all_reduce
-from mmpretrain.registry import MODELS
 from torch import Tensor, nn
 
 from .optimal_transport import cosine_cost, sinkhorn_plan
+from .registry import PAIRINGS
 
 
 class PairingResult(NamedTuple):
     """``bg_index``: LongTensor ``[Nf]``; ``transport_cost``: a scalar loss term or None."""
     bg_index: Tensor
     transport_cost: Optional[Tensor] = None
+
+
+class Pairing(nn.Module, metaclass=ABCMeta):
+    """Which background each foreground meets: ``pairing(bg_feats, fg_feats, bg_labels,
+    fg_labels) -> PairingResult`` with ``bg_index[k]`` the background of foreground k. A module,
+    so that a confusion matrix lives in the checkpoint and follows ``.to()``.
+
+    Capabilities, read by the mixing classifier (set on the class, or in ``__init__`` when a
+    config chooses them):
+
+    - ``space`` (default ``'feature'``): what to pass as features: ``'feature'`` (the model's
+      features of both batches), ``'input'`` (the images) or ``None`` (labels only).
+    - ``with_cost`` (default False): True when ``transport_cost`` is a loss term,
+      differentiable through the features.
+    - ``running`` (default False): True when it learns from training predictions; the
+      classifier then feeds ``update(preds, labels)`` with every background-only step.
+    - ``recomputed`` (default False): True when its confusion matrix is replaced before every
+      epoch (``set_confusion``, by ``EpochConfusionHook``).
+    """
+    space: Optional[str] = 'feature'
+    with_cost: bool = False
+    running: bool = False
+    recomputed: bool = False
+
+    @abstractmethod
+    def forward(self, bg_feats: Optional[Tensor], fg_feats: Optional[Tensor], bg_labels: Tensor,
+                fg_labels: Tensor) -> PairingResult:
+        """Backgrounds ``[Nb]`` / foregrounds ``[Nf]`` -> ``bg_index [Nf]`` (and a cost)."""
 
 
 def _check_batches(name: str, num_bg: int, num_fg: int, square: bool = False) -> None:
@@ -56,8 +81,8 @@ def load_confusion(name: str, confusion: Union[str, np.ndarray], num_classes: in
     return matrix
 
 
-@MODELS.register_module()
-class RandomPairing(nn.Module):
+@PAIRINGS.register_module()
+class RandomPairing(Pairing):
     """CMO's pairing: foreground k meets background k (``shuffle=False``), or a random
     background drawn without replacement (``shuffle=True``)."""
     space = None
@@ -78,8 +103,8 @@ class RandomPairing(nn.Module):
         return PairingResult(index)
 
 
-@MODELS.register_module()
-class ConfusionPairing(nn.Module):
+@PAIRINGS.register_module()
+class ConfusionPairing(Pairing):
     """Pair each foreground with a background of the class its own class is most confused
     with: ``confusion[y_fg, y_bg]`` (rows = true class, columns = predicted class; the
     diagonal is ignored). Ties, and foregrounds with no confusion among the batch's
@@ -149,8 +174,8 @@ def backgrounds_choose(cost: Tensor) -> Tensor:
     return torch.where(chose.any(dim=0), chooser_cost.argmin(dim=0), fallback)
 
 
-@MODELS.register_module()
-class CostMatrixPairing(nn.Module):
+@PAIRINGS.register_module()
+class CostMatrixPairing(Pairing):
     """Pair by the cosine cost ``C[i, k] = 1 - cos(bg_i, fg_k)`` (the notes' "cost matrix").
 
     ``direction``:
@@ -185,8 +210,8 @@ class CostMatrixPairing(nn.Module):
         return PairingResult(index)
 
 
-@MODELS.register_module()
-class OTPairing(nn.Module):
+@PAIRINGS.register_module()
+class OTPairing(Pairing):
     """Pair by the entropic OT plan ``T`` between backgrounds (rows) and foregrounds
     (columns), cost ``1 - cos``, uniform marginals (the research notes' main line,
     docs/results/reference.md).

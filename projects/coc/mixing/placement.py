@@ -1,18 +1,16 @@
 """Where the foreground patch goes (docs/mixing_primitives.md): random, saliency, model map.
 
-Every placement is called as ``placer(background, foreground, lam, fg_map=None,
-bg_map=None) -> (mixed, lam_bg)`` on image batches ``[B, C, H, W]``; ``lam`` (float or
-``[B]``) sets the box size, ``lam_bg [B]`` is the background label's weight after
-clipping. ``needs_model_map`` says whether the caller must pass the model's ``fg_map``.
+Every placement is a :class:`Placer`, registered in ``PLACERS``.
 """
-from typing import Optional, Sequence, Union
+from abc import ABCMeta, abstractmethod
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
-from mmpretrain.registry import MODELS
 from torch import Tensor
 
 from .boxes import boxes_at, paste, random_boxes
+from .registry import PLACERS
 from .saliency import extreme_points, saliency_maps
 
 
@@ -26,14 +24,33 @@ def _lam_vector(lam: Union[float, Tensor], batch_size: int) -> Tensor:
     return lam
 
 
-@MODELS.register_module()
-class RandomBox:
+class Placer(metaclass=ABCMeta):
+    """Where each foreground's patch goes on its background:
+    ``placer(background, foreground, lam, fg_map=None, bg_map=None) -> (mixed, lam_bg)`` on
+    image batches ``[B, C, H, W]``; ``lam`` (float or ``[B]``) sets the box size, ``lam_bg
+    [B]`` is the background label's weight after clipping.
+
+    Capability (read by the mixing classifier):
+
+    - ``needs_model_map`` (default False): True when the caller must pass ``fg_map``, the
+      model's map of the foregrounds (the class-activation map of their labels).
+    """
+    needs_model_map: bool = False
+
+    @abstractmethod
+    def __call__(self, background: Tensor, foreground: Tensor, lam,
+                 fg_map: Optional[Tensor] = None,
+                 bg_map: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+        """``(mixed [B, C, H, W], lam_bg [B])``."""
+
+
+@PLACERS.register_module()
+class RandomBox(Placer):
     """CMO's box: uniform centre, clipped at the border, same place in both images.
 
     ``per_sample=False`` uses one box for the whole batch (CMO's public code), sized by
     the first ``lam``; ``True`` draws a centre per sample.
     """
-    needs_model_map = False
 
     def __init__(self, per_sample: bool = True):
         self.per_sample = per_sample
@@ -59,8 +76,8 @@ SALIENCY_MODES = {
 }
 
 
-@MODELS.register_module()
-class SaliencyBox:
+@PLACERS.register_module()
+class SaliencyBox(Placer):
     """Boxes at the most / least salient points of OpenCV's fine-grained saliency map.
 
     ``'sal_corr'``: centred at the foreground's saliency peak, clipped, same coordinates
@@ -76,7 +93,6 @@ class SaliencyBox:
     ``fg_map`` / ``bg_map``, when passed, are used as the saliency maps ``[B, H, W]``
     instead of computing them (e.g. maps precomputed offline).
     """
-    needs_model_map = False
 
     def __init__(self, mode: str = 'sal_corr', mean: Optional[Sequence[float]] = None,
                  std: Optional[Sequence[float]] = None, to_bgr: bool = True):
@@ -117,8 +133,8 @@ def predicted_map(fg_map: Tensor, height: int, width: int) -> Tensor:
     return upsampled[:, 0].sigmoid()
 
 
-@MODELS.register_module()
-class PredictedBox:
+@PLACERS.register_module()
+class PredictedBox(Placer):
     """``predict_corr``: a box centred at the peak of a map the model predicts for the
     foreground (e.g. the class-activation map of its label), same place in both images."""
     needs_model_map = True

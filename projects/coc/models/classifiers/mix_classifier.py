@@ -8,22 +8,23 @@ skipped under DDP. Training batches come from ``TwoStreamBatchSampler``: backgro
 instance-balanced stream) then as many foregrounds (the class-aware stream).
 """
 import re
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmengine.dist import get_dist_info
 from mmengine.logging import MessageHub
-from mmpretrain.models import GlobalAveragePooling, ImageClassifier
+from mmpretrain.models import GlobalAveragePooling, ImageClassifier, LinearClsHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
 from coc.losses.soft_cross_entropy import LongTailLossBase
-from coc.mixing.distributed import broadcast_from_first, fetch_rows, gather_rows
+from coc.mixing.distributed import PairingExchange
+from coc.mixing.pairing import Pairing
+from coc.mixing.registry import MIXERS, PAIRINGS
 from coc.mixing.schedule import MixSchedule
 from ..ghost_bn import GhostBatchNorm
-from .mixers import CutMixer
+from .feature_bank import FeatureBank
 
 FEATURE_SOURCES = ("'logits', 'pre_logits', 'neck', 'backbone', 'backbone.<i>', 'backbone_map' "
                    "or 'backbone_map.<i>'")
@@ -72,42 +73,27 @@ class MixClassifier(ImageClassifier):
                  schedule: dict = dict(), ot_cost_weight: float = 0.0,
                  global_pairing: bool = True, ghost_bn_size: Optional[int] = None, **kwargs):
         super().__init__(backbone, neck=neck, head=head, **kwargs)
-        self.mixer = MODELS.build(mixer)
+        self.mixer = MIXERS.build(mixer)
         self.mixer.check(self)
-        self.pairing = MODELS.build(pairing)
-        self.random_pairing = MODELS.build(dict(type='RandomPairing'))
+        if self.mixer.needs_model_map and not isinstance(self.head, LinearClsHead):
+            raise ValueError('PredictedBox needs a head with a linear `fc` on the pooled last '
+                             'backbone map (class-activation map), e.g. LinearClsHead')
+        self.pairing = PAIRINGS.build(pairing)
+        self.random_pairing = PAIRINGS.build(dict(type='RandomPairing'))
         self.schedule = MixSchedule(**schedule)
         self.features = self._check_features(features)
         if feature_pass not in ('forward', 'remembered'):
             raise ValueError(f"feature_pass must be 'forward' or 'remembered', got "
                              f'{feature_pass!r}')
-        if feature_pass == 'remembered':
-            if self.with_neck and not isinstance(self.neck, GlobalAveragePooling):
-                raise ValueError("feature_pass='remembered' pools image regions of the last "
-                                 'backbone map and needs a GlobalAveragePooling neck (or none)')
-            if not isinstance(self.mixer, CutMixer) or self.mixer.needs_model_map:
-                raise ValueError("feature_pass='remembered' reads both sources' features from "
-                                 'the mixed pass of a CutMixer with a model-free placer: use '
-                                 "feature_pass='forward' for AlignMixer or PredictedBox")
-            if ot_cost_weight:
-                raise ValueError("feature_pass='remembered' features are not differentiable: "
-                                 "use feature_pass='forward' with ot_cost_weight > 0")
-            if self.features.startswith('backbone_map'):
-                raise ValueError("feature_pass='remembered' pools image regions, but "
-                                 f"features={self.features!r} is an unpooled map: use "
-                                 "feature_pass='forward', or features='backbone'")
-        self.feature_pass = feature_pass
-        if ot_cost_weight and not getattr(self.pairing, 'with_cost', False):
+        if ot_cost_weight and not self.pairing.with_cost:
             raise ValueError('ot_cost_weight > 0 adds the transport cost <T, C> to the loss: use '
                              'pairing=dict(type=OTPairing, with_cost=True, ...)')
         self.ot_cost_weight = ot_cost_weight
-        self.global_pairing = global_pairing
+        self.exchange = PairingExchange(global_pairing)
+        # Remembered features per dataset index (``feature_pass='remembered'``).
+        self.bank = self._check_remembered() if feature_pass == 'remembered' else None
         if ghost_bn_size is not None:
             GhostBatchNorm.convert(self, ghost_bn_size)
-        # Remembered features per dataset index (``feature_pass='remembered'``); plain
-        # attributes, not buffers: they grow, and DDP must not broadcast them.
-        self._bank = torch.zeros(0, 0)
-        self._bank_seen = torch.zeros(0, dtype=torch.bool)
 
     def _check_features(self, features: str) -> str:
         if not isinstance(features, str) or not re.fullmatch(
@@ -118,12 +104,29 @@ class MixClassifier(ImageClassifier):
                              "'logits'")
         return features
 
+    def _check_remembered(self) -> FeatureBank:
+        if self.with_neck and not isinstance(self.neck, GlobalAveragePooling):
+            raise ValueError("feature_pass='remembered' pools image regions of the last "
+                             'backbone map and needs a GlobalAveragePooling neck (or none)')
+        if self.mixer.mixes_in_model or self.mixer.needs_model_map:
+            raise ValueError("feature_pass='remembered' reads both sources' features from "
+                             'the mixed pass of a CutMixer with a model-free placer: use '
+                             "feature_pass='forward' for AlignMixer or PredictedBox")
+        if self.ot_cost_weight:
+            raise ValueError("feature_pass='remembered' features are not differentiable: "
+                             "use feature_pass='forward' with ot_cost_weight > 0")
+        if self.features.startswith('backbone_map'):
+            raise ValueError("feature_pass='remembered' pools image regions, but "
+                             f"features={self.features!r} is an unpooled map: use "
+                             "feature_pass='forward', or features='backbone'")
+        return FeatureBank()
+
     # ----------------------------------------------------------------------------- forward
     def classify(self, inputs: Tensor) -> Tensor:
-        """Logits of a batch of images (kept backbone maps for ``feature_pass='remembered'``)."""
-        maps = self.backbone(inputs)
-        if self.feature_pass == 'remembered':
-            self._last_mixed, self._last_maps = inputs, maps
+        """Logits of a batch of images."""
+        return self._head(self.backbone(inputs))
+
+    def _head(self, maps: tuple) -> Tensor:
         return self.head(self.neck(maps) if self.with_neck else maps)
 
     def _features_of(self, maps: tuple, weights: Optional[Tensor] = None) -> Tensor:
@@ -151,54 +154,36 @@ class MixClassifier(ImageClassifier):
     def _class_activation(self, last_map: Tensor, labels: Tensor) -> Tensor:
         """Class-activation map ``[B, h, w]`` of ``labels`` from the last backbone map
         (Zhou et al. 2016: the linear head's class weights over the channels)."""
-        fc = getattr(self.head, 'fc', None)
-        if fc is None or fc.weight.shape[1] != last_map.shape[1]:
+        weight = self.head.fc.weight
+        if weight.shape[1] != last_map.shape[1]:
             raise ValueError('PredictedBox needs a head with a linear `fc` on the pooled last '
                              'backbone map (class-activation map)')
-        return torch.einsum('bchw,bc->bhw', last_map.float(), fc.weight[labels].float())
+        return torch.einsum('bchw,bc->bhw', last_map.float(), weight[labels].float())
 
     # -------------------------------------------------------------------------------- loss
     def loss(self, inputs: Tensor, data_samples: List[DataSample]) -> dict:
-        if inputs.shape[0] % 2:
-            raise ValueError(
-                f'MixClassifier trains on two-stream batches (backgrounds then foregrounds) of '
-                f'even size, got {inputs.shape[0]} images: set train_dataloader.batch_sampler='
-                f'dict(type=TwoStreamBatchSampler, fg_sampler=...)')
-        half = inputs.shape[0] // 2
-        bg, fg = inputs[:half], inputs[half:]
-        bg_samples, fg_samples = data_samples[:half], data_samples[half:]
-        mix, guided = self._decide(inputs.device)
+        """Decide -> features -> pair -> mix -> loss (see the class docstring)."""
+        streams = TwoStreams.split(inputs, data_samples, with_ids=self.bank is not None)
+        mix, guided = self._decide(inputs.device, len(streams.bg))
         if not mix:
-            return self._plain_loss(bg, bg_samples)
-        if self._pairing_world() * half < 2:
+            return self._plain_loss(streams)
+        if self.exchange.world * len(streams.bg) < 2:
             raise ValueError('a mixing batch needs at least 2 backgrounds to choose from, got 1: '
                              'use batch_size >= 2 per stream')
-        remembered = self.feature_pass == 'remembered'
-        bg_labels = torch.cat([s.gt_label for s in bg_samples]).to(inputs.device)
-        fg_labels = torch.cat([s.gt_label for s in fg_samples]).to(inputs.device)
-        if remembered:
-            bg_ids = self._sample_ids(bg_samples, inputs.device)
-            fg_ids = self._sample_ids(fg_samples, inputs.device)
+        if self.bank is not None:
             # Until every image of the (global) batch was seen once, pair at random.
-            guided = guided and self._all_remembered(torch.cat([bg_ids, fg_ids]))
+            ids = self.exchange.gather(torch.cat([streams.bg_ids, streams.fg_ids]))[0]
+            guided = guided and self.bank.all_seen(ids)
         pairing = self.pairing if guided else self.random_pairing
-        space = getattr(pairing, 'space', 'feature')
-        bg_feats = fg_feats = fg_map = None
-        if space == 'input':
-            bg_feats, fg_feats = bg, fg
-        elif remembered and guided:
-            bank = self._bank.to(inputs.device)
-            bg_feats, fg_feats = bank[bg_ids], bank[fg_ids]
-        if self.mixer.needs_model_map or (space == 'feature' and not remembered):
-            bg_feats, fg_feats, fg_map = self._fresh_features(bg, fg, fg_labels, space)
-        bg_index, cost = self._pair(pairing, bg_feats, fg_feats, bg_labels, fg_labels)
-        paired_bg, paired_labels = self._take(bg, bg_index), self._take(bg_labels, bg_index)
-        cls_score, lam_bg = self.mixer(self, paired_bg, fg, fg_map=fg_map)
-        losses = dict(loss=self._mixed_loss(cls_score, paired_labels, fg_labels, lam_bg))
+        bg_feats, fg_feats, fg_map = self._pairing_inputs(pairing, streams)
+        bg_index, cost = self._pair(pairing, bg_feats, fg_feats, streams.bg_labels,
+                                    streams.fg_labels)
+        paired_bg, paired_labels, paired_ids = self.exchange.take(
+            bg_index, streams.bg, streams.bg_labels, streams.bg_ids)
+        cls_score, lam_bg = self._classify_mixed(paired_bg, streams, fg_map, paired_ids)
+        losses = dict(loss=self._mixed_loss(cls_score, paired_labels, streams.fg_labels, lam_bg))
         if cost is not None and self.ot_cost_weight:
             losses[OT_COST_KEY] = self.ot_cost_weight * cost
-        if remembered:
-            self._remember_mixed(paired_bg, self._take(bg_ids, bg_index), fg_ids)
         return losses
 
     def _mixed_loss(self, cls_score: Tensor, bg_labels: Tensor, fg_labels: Tensor,
@@ -215,30 +200,42 @@ class MixClassifier(ImageClassifier):
         return (loss_module(cls_score, bg_labels, weight=lam_bg, avg_factor=batch)
                 + loss_module(cls_score, fg_labels, weight=1 - lam_bg, avg_factor=batch))
 
-    def _plain_loss(self, bg: Tensor, bg_samples: List[DataSample]) -> dict:
+    def _plain_loss(self, streams: 'TwoStreams') -> dict:
         """CMO's step without mixing: the backgrounds alone. Feeds a running confusion
         matrix and the remembered features."""
-        maps = self.backbone(bg)
+        maps = self.backbone(streams.bg)
         pooled = self.neck(maps) if self.with_neck else maps
-        losses = self.head.loss(pooled, bg_samples)
-        if getattr(self.pairing, 'running', False):
-            labels = torch.cat([s.gt_label for s in bg_samples]).to(bg.device)
-            self.pairing.update(self.head(pooled).detach(), labels)
-        if self.feature_pass == 'remembered':
-            self._remember(self._sample_ids(bg_samples, bg.device), self._features_of(maps))
+        losses = self.head.loss(pooled, streams.bg_samples)
+        if self.pairing.running:
+            self.pairing.update(self.head(pooled).detach(), streams.bg_labels)
+        if self.bank is not None:
+            self._remember(streams.bg_ids, self._features_of(maps))
         return losses
 
-    def _decide(self, device) -> Tuple[bool, bool]:
+    def _decide(self, device, rows: Optional[int] = None) -> Tuple[bool, bool]:
         """Whether this step mixes and whether it uses the guided pairing; drawn on rank 0
-        so that every process takes the same branch (and calls the same collectives)."""
+        so that every process takes the same branch (and calls the same collectives).
+        ``rows``: this process's images per stream, checked against the others' when
+        pairing globally."""
         hub = MessageHub.get_current_instance()
         epoch, max_epochs = hub.get_info('epoch', 0), hub.get_info('max_epochs', 1)
         probs = torch.tensor([self.schedule.mix_probability(epoch, max_epochs),
                               self.schedule.guide_probability(epoch, max_epochs)])
         draws = (torch.rand(2) < probs).to(device=device, dtype=torch.uint8)
-        draws = broadcast_from_first(draws)
-        mix, guided = draws.tolist()
+        mix, guided = self.exchange.agree(draws, rows)
         return bool(mix), self.schedule.guided(epoch, bool(guided))
+
+    def _pairing_inputs(self, pairing: Pairing, streams: 'TwoStreams'):
+        """What ``pairing`` compares (per its ``space``: images, model features from fresh
+        passes or the bank, or nothing), and the foregrounds' class-activation map when the
+        mixer wants it."""
+        if self.mixer.needs_model_map or (pairing.space == 'feature' and self.bank is None):
+            return self._fresh_features(streams.bg, streams.fg, streams.fg_labels, pairing.space)
+        if pairing.space == 'input':
+            return streams.bg, streams.fg, None
+        if pairing.space == 'feature':
+            return self.bank.lookup(streams.bg_ids), self.bank.lookup(streams.fg_ids), None
+        return None, None, None
 
     def _fresh_features(self, bg: Tensor, fg: Tensor, fg_labels: Tensor, space):
         """Extra forward passes of both streams: the pairing's features when it compares
@@ -257,81 +254,79 @@ class MixClassifier(ImageClassifier):
             fg_map = self._class_activation(fg_maps[-1].detach(), fg_labels)
         return bg_feats, fg_feats, fg_map
 
-    def _pair(self, pairing, bg_feats, fg_feats, bg_labels, fg_labels):
+    def _pair(self, pairing: Pairing, bg_feats, fg_feats, bg_labels: Tensor,
+              fg_labels: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
         """Each local foreground's background (a global index when pairing globally) and the
         transport cost."""
-        world = self._pairing_world()
-        if world > 1:
-            bg_labels, fg_labels = gather_rows(bg_labels)[0], gather_rows(fg_labels)[0]
-            if bg_feats is not None:
-                bg_feats, fg_feats = gather_rows(bg_feats)[0], gather_rows(fg_feats)[0]
+        bg_labels, fg_labels, bg_feats, fg_feats = self.exchange.gather(
+            bg_labels, fg_labels, bg_feats, fg_feats)
         # OT stays in fp32 under AMP: Sinkhorn's exponentials overflow in half precision.
         with torch.autocast(device_type=bg_labels.device.type, enabled=False):
             result = pairing(bg_feats, fg_feats, bg_labels, fg_labels)
-        bg_index = result.bg_index.to(bg_labels.device).long()
-        cost = result.transport_cost
-        if world > 1:
-            bg_index = broadcast_from_first(bg_index)
-            if cost is not None:
-                # Same value, world-size times the gradient: DDP averages the per-rank
-                # gradients, and each rank's features carry grad in its own slice only.
-                cost = cost * world - cost.detach() * (world - 1)
-        return bg_index, cost
+        return self.exchange.share(result.bg_index.to(bg_labels.device).long(),
+                                   result.transport_cost)
 
-    def _pairing_world(self) -> int:
-        """How many processes' batches one pairing spans."""
-        return get_dist_info()[1] if self.global_pairing else 1
-
-    def _take(self, rows: Tensor, bg_index: Tensor) -> Tensor:
-        """Rows ``bg_index`` of this process's background stream (global indices, fetched
-        from their processes, when pairing globally)."""
-        return fetch_rows(rows, bg_index) if self.global_pairing else rows[bg_index]
+    def _classify_mixed(self, paired_bg: Tensor, streams: 'TwoStreams',
+                        fg_map: Optional[Tensor], paired_ids: Optional[Tensor]):
+        """Logits of the mixed batch and each background label's weight; the bank learns
+        both sources' features from the mixed pass."""
+        if self.mixer.mixes_in_model:
+            return self.mixer(paired_bg, streams.fg, model=self)
+        mixed, lam_bg = self.mixer(paired_bg, streams.fg, fg_map=fg_map)
+        maps = self.backbone(mixed)
+        if self.bank is not None:
+            self._remember_mixed(maps, mixed, paired_bg, paired_ids, streams.fg_ids)
+        return self._head(maps), lam_bg
 
     # ---------------------------------------------------------------- remembered features
-    @staticmethod
-    def _sample_ids(samples: List[DataSample], device) -> Tensor:
-        if 'sample_idx' not in samples[0]:
-            raise ValueError("feature_pass='remembered' needs each image's dataset index: keep "
-                             "'sample_idx' in PackInputs' meta_keys")
-        return torch.tensor([s.sample_idx for s in samples], device=device)
-
-    def _all_remembered(self, ids: Tensor) -> bool:
-        """Whether every image of the (global) batch has remembered features; the same
-        answer on every rank, whose banks are kept identical."""
-        if self.global_pairing:
-            ids = gather_rows(ids)[0]
-        seen = self._bank_seen.to(ids.device)
-        return bool((ids < seen.numel()).all()) and bool(seen[ids].all())
-
-    @torch.no_grad()
     def _remember(self, ids: Tensor, feats: Tensor) -> None:
         """Store detached features of the images ``ids`` of every process."""
-        feats = feats.detach().float()
-        if self.global_pairing:
-            ids, feats = gather_rows(ids)[0], gather_rows(feats)[0]
-        size = max(int(ids.max()) + 1, self._bank_seen.numel())
-        if size > self._bank_seen.numel() or self._bank.shape[1] != feats.shape[1]:
-            bank = feats.new_zeros(size, feats.shape[1])
-            seen = torch.zeros(size, dtype=torch.bool, device=feats.device)
-            if self._bank.shape[1] == feats.shape[1]:
-                bank[:self._bank.shape[0]] = self._bank.to(bank.device)
-                seen[:self._bank_seen.numel()] = self._bank_seen.to(seen.device)
-            self._bank, self._bank_seen = bank, seen
-        self._bank[ids] = feats
-        self._bank_seen[ids] = True
+        self.bank.remember(*self.exchange.gather(ids, feats.detach().float()))
 
-    def _remember_mixed(self, paired_bg: Tensor, bg_ids: Tensor, fg_ids: Tensor) -> None:
+    @torch.no_grad()
+    def _remember_mixed(self, maps: tuple, mixed: Tensor, paired_bg: Tensor, bg_ids: Tensor,
+                        fg_ids: Tensor) -> None:
         """Features of both sources of the mixed batch, read from its forward pass: the last
         backbone map pooled outside the pasted region (the background) and inside it (the
         foreground). Pixels equal in both images count as background: either choice sees the
         same content."""
-        maps, mixed = self._last_maps, self._last_mixed
-        self._last_maps = self._last_mixed = None
         pasted = (mixed != paired_bg).any(1, keepdim=True).float()
-        with torch.no_grad():
-            maps = tuple(m.detach() for m in maps)
-            self._remember(fg_ids, self._features_of(maps, pasted))
-            self._remember(bg_ids, self._features_of(maps, 1 - pasted))
+        maps = tuple(m.detach() for m in maps)
+        self._remember(fg_ids, self._features_of(maps, pasted))
+        self._remember(bg_ids, self._features_of(maps, 1 - pasted))
+
+
+class TwoStreams(NamedTuple):
+    """A two-stream training batch split into backgrounds (the instance-balanced stream) and
+    as many foregrounds (the class-aware stream), with labels and, when asked, dataset
+    indices."""
+    bg: Tensor
+    fg: Tensor
+    bg_samples: List[DataSample]
+    bg_labels: Tensor
+    fg_labels: Tensor
+    bg_ids: Optional[Tensor]
+    fg_ids: Optional[Tensor]
+
+    @classmethod
+    def split(cls, inputs: Tensor, samples: List[DataSample], with_ids: bool) -> 'TwoStreams':
+        if inputs.shape[0] % 2:
+            raise ValueError(
+                f'MixClassifier trains on two-stream batches (backgrounds then foregrounds) of '
+                f'even size, got {inputs.shape[0]} images: set train_dataloader.batch_sampler='
+                f'dict(type=TwoStreamBatchSampler, fg_sampler=...)')
+        half = inputs.shape[0] // 2
+        labels = torch.cat([s.gt_label for s in samples]).to(inputs.device)
+        ids = _sample_ids(samples, inputs.device) if with_ids else None
+        return cls(inputs[:half], inputs[half:], samples[:half], labels[:half], labels[half:],
+                   None if ids is None else ids[:half], None if ids is None else ids[half:])
+
+
+def _sample_ids(samples: List[DataSample], device) -> Tensor:
+    if 'sample_idx' not in samples[0]:
+        raise ValueError("feature_pass='remembered' needs each image's dataset index: keep "
+                         "'sample_idx' in PackInputs' meta_keys")
+    return torch.tensor([s.sample_idx for s in samples], device=device)
 
 
 def _pool(feats: Tensor, weights: Optional[Tensor] = None) -> Tensor:
