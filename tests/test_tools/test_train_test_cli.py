@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 
 from coc.datasets import DigitsLT
 
@@ -52,10 +53,28 @@ def test_run_killed_mid_epoch_resumes_to_the_same_weights_and_metrics(repo_root,
         assert torch.equal(a[key], b[key]), key
 
     outputs = [run_tool(repo_root, 'tools/test.py', config, str(work / 'epoch_2.pth'),
-                        '--work-dir', str(work / 'test')).stdout for work in (straight, resumed)]
-    metrics = [dict(line.split(': ') for line in out.strip().splitlines()[-6:]) for out in outputs]
+                        '--work-dir', str(work / 'test'),
+                        '--dump-metrics', str(work / 'metrics.json')).stdout
+               for work in (straight, resumed)]
+    metrics = [dict(line.split(': ') for line in out.splitlines() if line.startswith('lt/'))
+               for out in outputs]
     assert metrics[0] == metrics[1]
-    assert {'lt/top1', 'lt/top5', 'lt/many', 'lt/medium', 'lt/few'} <= metrics[0].keys()
+    assert {'lt/top1', 'lt/top5', 'lt/many', 'lt/medium', 'lt/few', 'lt/ece', 'lt/ece_many',
+            'lt/ece_medium', 'lt/ece_few'} <= metrics[0].keys()
+    dumped = json.loads((straight / 'metrics.json').read_text())
+    assert dumped.keys() == metrics[0].keys()
+    assert all(f'{dumped[key]:.4f}' == value for key, value in metrics[0].items())
+
+    # The pictures, one line each at the end, in the test run's folder.
+    last_lines = outputs[0].strip().splitlines()[-3:]
+    assert all(line.startswith('picture: ') for line in last_lines)
+    pictures = [Path(line[len('picture: '):]) for line in last_lines]
+    assert [p.name for p in pictures] == ['confusion_matrix.png', 'per_class_accuracy.png',
+                                          'reliability_diagram.png']
+    for picture in pictures:
+        assert picture.parent.parent == straight / 'test'  # work_dir/<timestamp>/
+        with Image.open(picture) as png:
+            png.verify()
 
 
 def test_two_cpu_processes_shard_the_data_and_agree_on_weights(repo_root, tmp_path):
