@@ -1,12 +1,13 @@
 """Evaluate a checkpoint on a config's test set, as MMPretrain's tools/test.py."""
 import argparse
+import glob
 import json
 import os
 
 import coc  # noqa: F401  (registers coc's modules, safe checkpoint loading)
-from coc.engine.checkpoint import load_weights_strictly
 from coc.engine.launch import (UsageError, add_config_arguments, build_runner, load_config,
                               parse_tool_args, run_cli)
+from coc.models.utils.checkpoint import load_weights_strictly
 from mmengine.evaluator import DumpResults
 from mmengine.model import is_model_wrapper
 
@@ -46,6 +47,10 @@ def main():
                         for key, value in metrics.items()))
         if args.dump_metrics is not None:
             dump_metrics(metrics, args.dump_metrics)
+        # The metrics draw into the run's folder (LongTailAccuracy: confusion matrix,
+        # accuracy against class size, reliability diagram).
+        for picture in sorted(glob.glob(os.path.join(runner.log_dir, '*.png'))):
+            print(f'picture: {picture}')
 
 
 def dump_metrics(metrics: dict, path: str) -> None:
