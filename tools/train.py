@@ -2,9 +2,9 @@
 import argparse
 
 import coc  # noqa: F401  (registers coc's modules, safe checkpoint loading)
-from coc.engine.checkpoint import check_resumable
 from coc.engine.launch import (add_config_arguments, build_runner, enable_amp, load_config,
                               parse_tool_args, run_cli)
+from coc.models.utils.checkpoint import check_resumable
 
 
 def parse_args():

@@ -10,9 +10,9 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS as CLS_MODELS
 
 import coc  # noqa: F401  (safe checkpoint loading)
-from coc.engine import CheckpointError
 from coc.models.backbones import ContextCluster
 from coc.models.backbones.backbone_transfer import load_backbone_weights
+from coc.models.utils.checkpoint import CheckpointError
 
 CONFIG = Path(__file__).resolve().parents[2] / 'configs/mmdet/mask-rcnn_coc-t_fpn_1x_coco.py'
 

@@ -13,9 +13,9 @@ import numpy as np
 from mmengine.model import is_model_wrapper
 
 import coc  # noqa: F401  (registers coc's modules, safe checkpoint loading)
-from coc.engine.checkpoint import load_weights_strictly
 from coc.engine.hooks.epoch_confusion_hook import innermost_dataset_cfg
 from coc.engine.launch import UsageError, add_config_arguments, build_runner, load_config, run_cli
+from coc.models.utils.checkpoint import load_weights_strictly
 
 
 def parse_args(argv=None):

@@ -18,8 +18,8 @@ import sys
 import mmengine
 import torch
 
-from coc.engine import CheckpointError, load_checkpoint_file
 from coc.models.backbones.context_cluster_convert import NORMALIZERS, convert_coc_checkpoint
+from coc.models.utils.checkpoint import CheckpointError, load_checkpoint_file
 
 
 def parse_args(argv=None):

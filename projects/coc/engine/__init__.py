@@ -1,6 +1,7 @@
 """Runner plumbing: hooks, safe checkpoint loading, CPU multi-process start-up."""
+from coc.models.utils.checkpoint import (CheckpointError, install_safe_checkpoint_loader,
+                                         load_checkpoint_file)
 from . import hooks  # noqa: F401
-from .checkpoint import CheckpointError, install_safe_checkpoint_loader, load_checkpoint_file
 from .distributed import needs_cpu_distributed, setup_cpu_distributed
 
 install_safe_checkpoint_loader()

@@ -10,7 +10,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from mmengine.utils import import_modules_from_strings
 
-from .checkpoint import CheckpointError
+from coc.models.utils.checkpoint import CheckpointError
 from .config_options import ConfigOptionError, merge_cfg_options
 from .distributed import needs_cpu_distributed, setup_cpu_distributed
 

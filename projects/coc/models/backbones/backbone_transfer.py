@@ -26,8 +26,7 @@ from mmengine.logging import print_log
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
-from coc.engine.checkpoint import CheckpointError
-from .context_cluster_convert import unwrap_state_dict
+from ..utils.checkpoint import CheckpointError, KeyMismatch, compare_keys, tensor_state_dict
 
 # Dense-prediction outputs get one norm each (``norm0``, ``norm2``, ...); a classifier only
 # trained the last one, so the others legitimately start fresh.
@@ -65,14 +64,6 @@ class BackboneTransfer:
         return '\n'.join(lines)
 
 
-def _state_dict_of(checkpoint, filename: str) -> dict:
-    state = unwrap_state_dict(checkpoint)[0] if isinstance(checkpoint, dict) else None
-    if not isinstance(state, dict) or not state or not all(torch.is_tensor(v)
-                                                           for v in state.values()):
-        raise CheckpointError(f'{filename} holds no state_dict of tensors')
-    return state
-
-
 def _split_prefix(state: dict, prefix: Optional[str], filename: str):
     """The tensors under ``prefix`` (prefix removed) and the names of all other keys."""
     if not prefix:
@@ -107,6 +98,29 @@ def _copies_classifier_norm(backbone: nn.Module, copy: Optional[bool]) -> bool:
     return copy
 
 
+def _refuse_another_model(backbone: nn.Module, mismatch: KeyMismatch, inside: dict,
+                          prefix: Optional[str], filename: str) -> None:
+    """Raise unless the tensors under the prefix are this backbone's, up to output norms."""
+    name = type(backbone).__name__
+    if len(mismatch.unexpected) == len(inside):
+        unknown = mismatch.unexpected
+        if not prefix and any(k.startswith('backbone.') and k[len('backbone.'):] in
+                              backbone.state_dict() for k in unknown):
+            raise CheckpointError(f"{filename} is a whole model's checkpoint: set "
+                                  "init_cfg.prefix='backbone.' to load its backbone")
+        raise CheckpointError(
+            f'{filename} holds another model (e.g. {unknown[:3]}), none of whose tensors '
+            f'this {name} has. Use a checkpoint of a {name} classifier (the authors\' '
+            'checkpoints need tools/model_converters/coc_to_mmpretrain.py first).')
+    # output norms a classifier lacks, or of outputs this backbone does not return
+    problems = mismatch.ignoring(OUTPUT_NORM)
+    if problems:
+        raise CheckpointError(
+            f'{filename} is not a checkpoint of this {name} ({problems.describe("backbone")}). '
+            'It comes from another architecture: set the backbone\'s arch to the one the '
+            'checkpoint was trained with, or use a checkpoint of this arch.')
+
+
 def load_backbone_weights(backbone: nn.Module, filename: str,
                           prefix: Optional[str] = 'backbone.',
                           copy_classifier_norm: Optional[bool] = None) -> BackboneTransfer:
@@ -124,39 +138,12 @@ def load_backbone_weights(backbone: nn.Module, filename: str,
     """
     # Any scheme MMEngine knows (local files go through coc's safe torch.load).
     checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
-    state = _state_dict_of(checkpoint, filename)
+    state = tensor_state_dict(checkpoint, filename)
     inside, skipped = _split_prefix(state, prefix, filename)
-    own = backbone.state_dict()
-    # in the model's (and the file's) order, so that examples start at the stem
-    unknown = [k for k in inside if k not in own]
+    mismatch = compare_keys(backbone.state_dict(), inside)
     # e.g. a dense-prediction checkpoint's stride-4 norm in a RetinaNet backbone without it
-    unused_norms = [k for k in unknown if OUTPUT_NORM.match(k)]
-    absent = [k for k in own if k not in inside]
-    required = [k for k in absent if not OUTPUT_NORM.match(k)]
-    mismatched = [f'{k}: {list(inside[k].shape)} in the file, {list(v.shape)} here'
-                  for k, v in own.items() if k in inside and inside[k].shape != v.shape]
-    name = type(backbone).__name__
-    if len(unknown) == len(inside):
-        if not prefix and any(k.startswith('backbone.') and k[len('backbone.'):] in own
-                              for k in unknown):
-            raise CheckpointError(f"{filename} is a whole model's checkpoint: set "
-                                  "init_cfg.prefix='backbone.' to load its backbone")
-        raise CheckpointError(
-            f'{filename} holds another model (e.g. {unknown[:3]}), none of whose tensors '
-            f'this {name} has. Use a checkpoint of a {name} classifier (the authors\' '
-            'checkpoints need tools/model_converters/coc_to_mmpretrain.py first).')
-    unknown = [k for k in unknown if k not in unused_norms]
-    if unknown or required or mismatched:
-        problems = [f'{len(mismatched)} tensors of another shape (e.g. {mismatched[:2]})'] \
-            if mismatched else []
-        problems += [f'{len(unknown)} keys this backbone does not have (e.g. {unknown[:3]})'
-                     ] if unknown else []
-        problems += [f'{len(required)} backbone keys missing (e.g. {required[:3]})'
-                     ] if required else []
-        raise CheckpointError(
-            f'{filename} is not a checkpoint of this {name} '
-            f'({"; ".join(problems)}). It comes from another architecture: set the backbone\'s '
-            'arch to the one the checkpoint was trained with, or use a checkpoint of this arch.')
+    unused_norms = [k for k in mismatch.unexpected if OUTPUT_NORM.match(k)]
+    _refuse_another_model(backbone, mismatch, inside, prefix, filename)
     classifier_norm = [k for k in _classifier_norm(backbone, inside) if k not in unused_norms]
     left_out = [] if _copies_classifier_norm(backbone, copy_classifier_norm) else classifier_norm
     for key in unused_norms + left_out:
@@ -164,7 +151,8 @@ def load_backbone_weights(backbone: nn.Module, filename: str,
     backbone.load_state_dict(inside, strict=False)
     report = BackboneTransfer(
         filename, prefix, loaded=list(inside),
-        skipped=skipped + [(prefix or '') + k for k in unused_norms], fresh=absent + left_out,
+        skipped=skipped + [(prefix or '') + k for k in unused_norms],
+        fresh=mismatch.missing + left_out,
         classifier_norm=('fresh' if left_out else 'copied') if classifier_norm else '')
     print_log(str(report), logger='current')
     return report

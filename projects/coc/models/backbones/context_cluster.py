@@ -18,6 +18,8 @@ from mmengine.utils.dl_utils.parrots_wrapper import _BatchNorm
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.registry import MODELS
 
+from .backbone_transfer import load_backbone_weights
+
 IntPair = Union[int, Tuple[int, int]]
 
 
@@ -576,9 +578,6 @@ class ContextCluster(BaseBackbone):
         others = [cfg for cfg in init_cfgs if cfg is not pretrained and cfg]
         if others:
             initialize(self, others)
-        # imported here: the transfer module reads checkpoints via the converter, which needs
-        # this class
-        from .backbone_transfer import load_backbone_weights
         load_backbone_weights(self, pretrained['checkpoint'], pretrained.get('prefix'),
                               pretrained.get('copy_classifier_norm'))
         if hasattr(self, '_params_init_info'):  # set while a parent model initialises

@@ -22,9 +22,8 @@ from typing import Dict, List, Mapping, Optional, Tuple
 
 import torch
 
+from ..utils.checkpoint import matching_archs, unwrap_state_dict, weight_shapes
 from .context_cluster import ContextCluster, _check_arch
-
-CONTAINERS = ('state_dict', 'state_dict_ema', 'model')
 
 # (what the report says, pattern on the authors' key, replacement); first match wins.
 KEY_RULES = (
@@ -99,23 +98,6 @@ class ConversionReport:
         return '\n'.join(lines)
 
 
-def unwrap_state_dict(checkpoint: Mapping, prefer_ema: bool = False) -> Tuple[Mapping, str]:
-    """The tensors of a checkpoint saved as ``state_dict``/``state_dict_ema``/``model`` or bare.
-
-    timm's saver writes the EMA weights next to the raw ones; ``prefer_ema`` picks them.
-    """
-    if not isinstance(checkpoint, Mapping):
-        raise TypeError(f'expected a checkpoint dict, got {type(checkpoint).__name__}; '
-                        'load the file with torch.load first')
-    if prefer_ema and not isinstance(checkpoint.get('state_dict_ema'), Mapping):
-        raise KeyError('EMA weights were asked for but the checkpoint has no "state_dict_ema" '
-                       f'(its top-level keys: {sorted(checkpoint)[:10]})')
-    for key in ('state_dict_ema', ) if prefer_ema else CONTAINERS:
-        if isinstance(checkpoint.get(key), Mapping):
-            return checkpoint[key], key
-    return checkpoint, 'bare dict'
-
-
 def _check_is_coc(state: Mapping) -> None:
     keys = list(state)
     if any(k.startswith('backbone.') for k in keys):
@@ -131,38 +113,10 @@ def _check_is_coc(state: Mapping) -> None:
             "with their own MMPretrain converter.")
 
 
-def _shapes(state: Mapping) -> Dict[str, list]:
-    """Per-stage depth and widths read from the tensors (what identifies a variant)."""
-    shapes = {'layers': [], 'embed_dims': [], 'mlp_hidden': [], 'heads x head_dim': []}
-    for stage in (0, 2, 4, 6):
-        blocks = {int(m.group(1)) for k in state
-                  if (m := re.match(rf'network\.{stage}\.(\d+)\.', k))}
-        if not blocks:
-            break
-        fc1 = state[f'network.{stage}.0.mlp.fc1.weight']
-        shapes['layers'].append(len(blocks))
-        shapes['embed_dims'].append(int(fc1.shape[1]))
-        shapes['mlp_hidden'].append(int(fc1.shape[0]))
-        shapes['heads x head_dim'].append(
-            int(state[f'network.{stage}.0.token_mixer.f.weight'].shape[0]))
-    return shapes
-
-
-def matching_archs(shapes: Dict[str, list]) -> List[str]:
-    """Names in ``ContextCluster.arch_settings`` whose weights have these shapes.
-
-    Variants that differ only in centers/regions (tiny, tiny2, tiny_plain) share shapes.
-    """
-    names = []
-    for name, arch in ContextCluster.arch_settings.items():
-        arch = _check_arch(arch, ContextCluster.arch_keys)  # one entry per stage
-        if shapes == {'layers': arch['layers'], 'embed_dims': arch['embed_dims'],
-                      'mlp_hidden': [int(dim * ratio) for dim, ratio in
-                                     zip(arch['embed_dims'], arch['mlp_ratios'])],
-                      'heads x head_dim': [heads * dim for heads, dim in
-                                           zip(arch['heads'], arch['head_dim'])]}:
-            names.append(name)
-    return names
+def coc_archs() -> Dict[str, dict]:
+    """``ContextCluster.arch_settings`` with every field expanded to one entry per stage."""
+    return {name: _check_arch(arch, ContextCluster.arch_keys)
+            for name, arch in ContextCluster.arch_settings.items()}
 
 
 def choose_normalizer(paper_era: bool, choice: str) -> Tuple[str, str, Optional[str]]:
@@ -195,8 +149,6 @@ def convert_coc_checkpoint(checkpoint: Mapping, prefer_ema: bool = False,
     checkpoint of any other model, or a normaliser the weights contradict.
     """
     state, container = unwrap_state_dict(checkpoint, prefer_ema)
-    if state and all(k.startswith('module.') for k in state):  # saved from a DDP wrapper
-        state = {k[len('module.'):]: v for k, v in state.items()}
     _check_is_coc(state)
 
     dropped = sorted(k for k in state if k.split('.')[-1] == PAPER_ERA_BUFFER)
@@ -219,10 +171,10 @@ def convert_coc_checkpoint(checkpoint: Mapping, prefer_ema: bool = False,
         raise ValueError(f'the checkpoint has keys no ContextCluster has: {unknown[:10]}; '
                          'it comes from a modified model this converter does not know')
     task = 'classification' if 'head.weight' in state else 'dense'
-    shapes = _shapes(state)
+    shapes = weight_shapes(state)
     report = ConversionReport(
         container=container, era='paper-era' if paper_era else 'current', task=task,
         eq1_normalizer=EQ1[chosen], normalizer=chosen, normalizer_from=chosen_from,
         warning=warning, renamed=renamed, reshaped=reshaped, dropped=dropped, shapes=shapes,
-        archs=matching_archs(shapes))
+        archs=matching_archs(shapes, coc_archs()))
     return new_state, report

@@ -1,0 +1,1 @@
+"""What models need at build time, below the runner plumbing of coc.engine."""
