@@ -5,7 +5,7 @@ clusters the points of a region around a few pooled centers, aggregates every cl
 one feature and dispatches it back to the cluster's points (arXiv:2303.01494, Sec. 3).
 """
 import math
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
