@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-import torch
 from mmengine.logging import print_log
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn

@@ -18,7 +18,7 @@ import os.path as osp
 import pickle
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Tuple
 
 import numpy as np
 import torch
