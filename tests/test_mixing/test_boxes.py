@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from coc.mixing.boxes import box_masks, box_size, boxes_at, paste, random_boxes, sample_lam
+from coc.mixing.boxes import (box_masks, box_size, boxes_at, paste, random_boxes, sample_lam,
+                              to_device)
 
 
 def test_sample_lam_per_sample_and_shared():
@@ -91,3 +92,33 @@ def test_paste_rejects_bad_input():
         paste(images, torch.zeros(2, 3, 8, 7), boxes)
     with pytest.raises(ValueError, match='same box sizes'):
         paste(images, images, boxes, torch.tensor([[0, 0, 4, 4], [0, 0, 3, 3]]))
+
+
+def test_boxes_stay_on_the_device_of_their_centers():
+    """Centers on a device (peaks of maps there) give boxes there, with no round trip through
+    the host ('meta' stands for the GPU: it holds shapes only)."""
+    lam = torch.tensor([0.75, 0.75])
+    for keep_size in (False, True):
+        boxes = boxes_at(torch.zeros(2, 2, dtype=torch.long, device='meta'), lam, 32, 32,
+                         keep_size=keep_size)
+        assert boxes.device.type == 'meta' and boxes.shape == (2, 4)
+    assert to_device(lam, 'cpu') is lam
+
+
+@pytest.mark.parametrize('keep_size', [False, True])
+def test_boxes_at_equals_the_clip_formula_on_every_border(keep_size):
+    """Centers over the whole image and beyond each side, sizes from lam 0..1: the box is
+    ``center - size // 2`` + size, clipped to the image or shifted inside it."""
+    rows, cols = torch.meshgrid(torch.arange(-3, 20), torch.arange(-3, 16), indexing='ij')
+    centers = torch.stack([rows.flatten(), cols.flatten()], 1)
+    lam = torch.linspace(0, 1, len(centers))
+    boxes = boxes_at(centers, lam, 17, 13, keep_size=keep_size)
+    expected = []
+    for (row, col), (height, width) in zip(centers.tolist(), box_size(lam, 17, 13).tolist()):
+        y1, x1 = row - height // 2, col - width // 2
+        if keep_size:
+            y1, x1 = min(max(y1, 0), 17 - height), min(max(x1, 0), 13 - width)
+            expected.append([y1, x1, y1 + height, x1 + width])
+        else:
+            expected.append([max(y1, 0), max(x1, 0), min(y1 + height, 17), min(x1 + width, 13)])
+    assert boxes.tolist() == expected

@@ -25,12 +25,14 @@ test_pipeline = [dict(type=PackInputs)]
 train_dataloader = dict(
     batch_size=128,
     num_workers=4,
+    pin_memory=True,
     dataset=dict(type=CIFAR100, data_root=data_root, split='train', pipeline=train_pipeline),
     sampler=dict(type=DefaultSampler, shuffle=True),
 )
 val_dataloader = dict(
     batch_size=100,
     num_workers=4,
+    pin_memory=True,
     dataset=dict(type=CIFAR100, data_root=data_root, split='test', pipeline=test_pipeline),
     sampler=dict(type=DefaultSampler, shuffle=False),
 )

@@ -6,10 +6,8 @@
 # images of class k (Cao et al., NeurIPS 2019, the rule CMO reuses), n_max = 4,400 (what is
 # left of a class). The three splits are disjoint and the same for every run.
 #
-# A row config imports its CIFAR-100-LT counterpart first and this file second, then sets
-#     train_dataloader.dataset = train_dataset
-#     model.head.num_classes = num_classes
-# so that the method's own train-loader settings (samplers) are kept.
+# Rows import cifar10lt.py (these splits with a training loader) after their method
+# (configs/_base_/methods/) and set model.head.num_classes = num_classes.
 from mmengine.dataset import DefaultSampler
 from mmpretrain.datasets import CustomDataset, LoadImageFromFile, PackInputs, RandomCrop, RandomFlip
 from mmpretrain.models import ClsDataPreprocessor
@@ -47,12 +45,14 @@ train_dataset = dict(splits, split='train', n_max=None,
 val_dataloader = dict(
     batch_size=200,
     num_workers=2,
+    pin_memory=True,
     dataset=dict(splits, split='val', dataset=dict(source, pipeline=test_pipeline)),
     sampler=dict(type=DefaultSampler, shuffle=False),
 )
 test_dataloader = dict(
     batch_size=200,
     num_workers=2,
+    pin_memory=True,
     dataset=dict(splits, split='holdout', dataset=dict(source, pipeline=test_pipeline)),
     sampler=dict(type=DefaultSampler, shuffle=False),
 )

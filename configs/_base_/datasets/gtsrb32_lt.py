@@ -31,6 +31,7 @@ test_pipeline = [dict(type=LoadImageFromFile), dict(type=PackInputs)]
 train_dataloader = dict(
     batch_size=128,
     num_workers=2,
+    pin_memory=True,
     dataset=dict(
         type=LongTailDataset,
         dataset=dict(type=CustomDataset, data_root=data_root, data_prefix='train',
@@ -42,6 +43,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=100,
     num_workers=2,
+    pin_memory=True,
     dataset=dict(
         type=LongTailDataset,
         dataset=dict(type=CustomDataset, data_root=data_root, data_prefix='train',

@@ -40,12 +40,14 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=128,
     num_workers=8,
+    pin_memory=True,
     dataset=dict(type=ImageNet, data_root=data_root, split='train', pipeline=train_pipeline),
     sampler=dict(type=DefaultSampler, shuffle=True),
 )
 val_dataloader = dict(
     batch_size=128,
     num_workers=8,
+    pin_memory=True,
     dataset=dict(type=ImageNet, data_root=data_root, split='val', pipeline=test_pipeline),
     sampler=dict(type=DefaultSampler, shuffle=False),
 )

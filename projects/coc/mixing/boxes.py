@@ -1,8 +1,10 @@
 """CutMix boxes: mixing ratios, box sizes and positions, and vectorised pasting.
 
 A batch of boxes is an int64 tensor ``[B, 4]`` holding ``(y1, x1, y2, x2)`` per sample,
-half-open (rows ``y1:y2``, columns ``x1:x2``), always inside the image. Boxes are built on
-the CPU (a few numbers per sample); :func:`paste` moves them to the images' device.
+half-open (rows ``y1:y2``, columns ``x1:x2``), always inside the image. Box sizes are
+computed on the CPU (a few numbers per sample, from the ratios drawn there); boxes stay on the
+device of their centers, and CPU boxes reach the images' device in one copy that does not
+wait for the device (:func:`to_device`).
 """
 from typing import Optional, Tuple
 
@@ -41,8 +43,18 @@ def box_size(lam: Tensor, height: int, width: int) -> Tensor:
     if ((lam < 0) | (lam > 1)).any():
         raise ValueError(f'lam must lie in [0, 1], got min {lam.min():.3g} max {lam.max():.3g}')
     ratio = torch.sqrt(1 - lam)
-    sides = torch.tensor([height, width], dtype=torch.float64)
-    return (ratio[:, None] * sides).long()
+    return torch.stack([(ratio * height).long(), (ratio * width).long()], dim=1)
+
+
+def to_device(tensor: Tensor, device) -> Tensor:
+    """``tensor`` on ``device``; a CPU tensor goes to a GPU through pinned memory without
+    blocking, so that the host does not wait for the kernels already queued."""
+    device = torch.device(device)
+    if tensor.device == device:
+        return tensor
+    if tensor.device.type == 'cpu' and device.type == 'cuda':
+        return tensor.pin_memory().to(device, non_blocking=True)
+    return tensor.to(device)
 
 
 def boxes_at(centers: Tensor, lam: Tensor, height: int, width: int,
@@ -51,21 +63,27 @@ def boxes_at(centers: Tensor, lam: Tensor, height: int, width: int,
 
     By default a box that crosses the border is clipped (its area shrinks; the label
     weight from :func:`paste` follows). ``keep_size=True`` shifts it inside instead, so
-    that two boxes of one sample (source and destination) keep the same size.
+    that two boxes of one sample (source and destination) keep the same size. The boxes are
+    on the centers' device (e.g. the peaks of maps on the GPU stay there).
     """
-    centers = torch.as_tensor(centers).long().cpu()
+    centers = torch.as_tensor(centers).long()
     if centers.dim() != 2 or centers.shape[1] != 2:
         raise ValueError(f'centers must be [B, 2] (row, col), got shape {tuple(centers.shape)}')
     size = box_size(lam, height, width)
     if size.shape[0] != centers.shape[0]:
         raise ValueError(f'{centers.shape[0]} centers but {size.shape[0]} lam values')
-    limits = torch.tensor([height, width])
+    size = to_device(size, centers.device)
+    # The largest start that keeps a box inside, (H, W) - size: device arithmetic, not a
+    # tensor made from the Python sides.
+    room = size.neg()
+    room[:, 0] += height
+    room[:, 1] += width
     start = centers - size // 2
     if keep_size:
-        start = torch.minimum(start.clamp(min=0), limits - size)
+        start = torch.minimum(start.clamp(min=0), room)
         end = start + size
     else:
-        end = (start + size).clamp(max=limits)
+        end = torch.minimum(start + size, room + size)
         start = start.clamp(min=0)
     return torch.cat([start, end], dim=1)
 
@@ -109,19 +127,20 @@ def paste(background: Tensor, foreground: Tensor, dst_boxes: Tensor,
                          f'{tuple(background.shape)} and {tuple(foreground.shape)}')
     batch, _, height, width = background.shape
     device = background.device
-    dst_boxes = torch.as_tensor(dst_boxes).long().to(device)
+    dst_boxes = torch.as_tensor(dst_boxes).long()
     if dst_boxes.shape != (batch, 4):
         raise ValueError(f'dst_boxes must be [{batch}, 4], got {tuple(dst_boxes.shape)}')
+    if src_boxes is not None:
+        src_boxes = torch.as_tensor(src_boxes).long().to(dst_boxes.device)
+        if src_boxes.shape != (batch, 4) or not _same_sizes(src_boxes, dst_boxes):
+            raise ValueError('src_boxes must be [B, 4] with the same box sizes as dst_boxes; '
+                             'build both with boxes_at(..., keep_size=True)')
+        dst_boxes, src_boxes = to_device(torch.cat([dst_boxes, src_boxes]), device).split(batch)
+    dst_boxes = to_device(dst_boxes, device)
     mask = box_masks(dst_boxes, height, width, device)
     if src_boxes is None:
         patch_source = foreground
     else:
-        src_boxes = torch.as_tensor(src_boxes).long().to(device)
-        src_size = src_boxes[:, 2:] - src_boxes[:, :2]
-        if src_boxes.shape != (batch, 4) or not torch.equal(src_size,
-                                                            dst_boxes[:, 2:] - dst_boxes[:, :2]):
-            raise ValueError('src_boxes must be [B, 4] with the same box sizes as dst_boxes; '
-                             'build both with boxes_at(..., keep_size=True)')
         # Move each foreground so that its source box lands on the destination box.
         shift = src_boxes[:, :2] - dst_boxes[:, :2]
         rows = (torch.arange(height, device=device) + shift[:, 0:1]).clamp(0, height - 1)
@@ -132,3 +151,11 @@ def paste(background: Tensor, foreground: Tensor, dst_boxes: Tensor,
     area = (dst_boxes[:, 2] - dst_boxes[:, 0]) * (dst_boxes[:, 3] - dst_boxes[:, 1])
     lam_bg = 1 - area.float() / (height * width)
     return mixed, lam_bg
+
+
+def _same_sizes(src_boxes: Tensor, dst_boxes: Tensor) -> bool:
+    """False when the boxes' sizes differ; compared only on the host (on a GPU the comparison
+    would wait for the device every step, and boxes_at(..., keep_size=True) makes them equal)."""
+    if src_boxes.device.type != 'cpu':
+        return True
+    return torch.equal(src_boxes[:, 2:] - src_boxes[:, :2], dst_boxes[:, 2:] - dst_boxes[:, :2])
