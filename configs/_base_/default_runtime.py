@@ -21,7 +21,11 @@ default_hooks = dict(
 custom_hooks = [dict(type=EpochSeedHook), dict(type=ClassCountsHook)]
 
 env_cfg = dict(
-    cudnn_benchmark=False,
+    # Every classification config here trains on fixed-size inputs (32x32 CIFAR / GTSRB crops,
+    # 224 ImageNet crops), so cuDNN picks its fastest kernels once per shape; set False for
+    # inputs of varying size. randomness.deterministic=True turns it off again (MMEngine sets
+    # the randomness after the env).
+    cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     # tools/train.py switches to gloo on machines without a GPU.
     dist_cfg=dict(backend='nccl'),
