@@ -1,6 +1,7 @@
 """Global-batch pairing with 2 gloo processes equals one process on the concatenated batch."""
 import os
 import socket
+from collections import Counter
 
 import pytest
 import torch
@@ -10,10 +11,13 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import coc  # noqa: F401
-from coc.mixing.distributed import fetch_rows
+from coc.mixing import distributed
+from coc.mixing.distributed import RowFetch, fetch_rows
 
 WORLD = 2
 PER_RANK = 4
+# Ops that read a device tensor on the host or wait for it (tests/test_engine/test_host_syncs.py)
+HOST_SYNC_OPS = ('aten::item', 'aten::_local_scalar_dense', 'aten::to', 'aten::nonzero')
 
 
 def _free_port() -> int:
@@ -69,8 +73,12 @@ def _worker(rank, port, out_dir):
         labels = torch.cat([data['bg_labels'][rows], data['fg_labels'][rows]])
         samples = [DataSample().set_gt_label(int(y)) for y in labels]
         losses = model.loss(inputs, samples)
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+            fetch_rows(data['bg'][rows], bg_index)
+        fetch_ops = Counter(e.name for e in prof.events() if e.name in HOST_SYNC_OPS)
         torch.save(dict(bg_index=bg_index, fetched=fetched, grad=grad,
-                        loss_finite=all(torch.isfinite(v).all() for v in losses.values())),
+                        loss_finite=all(torch.isfinite(v).all() for v in losses.values()),
+                        fetch_ops=fetch_ops),
                    os.path.join(out_dir, f'rank{rank}.pt'))
     finally:
         dist.destroy_process_group()
@@ -100,3 +108,22 @@ def test_two_processes_pair_like_one_on_the_concatenated_batch(ranks):
     # Pairs cross process boundaries: global pairing really sees the other rank's batch.
     owners = bg_index // PER_RANK
     assert (owners != torch.arange(WORLD).repeat_interleave(PER_RANK)).any()
+
+
+def test_fetching_reads_the_host_once(ranks):
+    """One host read per fetch (the owners of the wanted rows; ``Tensor.cpu`` shows as two
+    nested aten::to events), whatever the world size: no per-rank counts or masks."""
+    for result in ranks:
+        assert result['fetch_ops'] == Counter({'aten::to': 2})
+
+
+def test_fetch_plan_by_hand(monkeypatch):
+    """Rank 0 of 2, 3 rows each; rank 0 wants global rows 4, 0, 5 and rank 1 wants 1, 3, 3.
+    Rank 0 sends its row 0 to itself and its row 1 to rank 1; it receives one row from itself
+    and two from rank 1, which arrive as [g0, g4, g5] and are put back as [g4, g0, g5]."""
+    monkeypatch.setattr(distributed, 'get_dist_info', lambda: (0, 2))
+    plan = RowFetch(torch.tensor([4, 0, 5, 1, 3, 3]), per_rank=3)
+    assert plan.send_counts == [1, 1] and plan.recv_counts == [1, 2]
+    assert plan.send_index.tolist() == [0, 1]
+    arrived = torch.tensor([0, 4, 5])
+    assert arrived[plan.place].tolist() == [4, 0, 5]

@@ -8,8 +8,8 @@ background images travel (``all_to_all``), never the whole batch. Without a proc
 every function is the identity.
 
 Host transfers: the step's draws and every process's batch size come back in one read
-(``PairingExchange.agree``), the chosen indices in one more (``RowFetch``), which plans the
-``all_to_all`` of every fetched tensor on the CPU.
+(``PairingExchange.agree``); the owners of the chosen backgrounds in one more (``RowFetch``),
+whose split sizes serve the ``all_to_all`` of every fetched tensor.
 """
 from typing import List, Optional, Tuple
 
@@ -30,36 +30,33 @@ def broadcast_from_first(tensor: Tensor) -> Tensor:
 class RowFetch:
     """The ``all_to_all`` that brings each rank the rows ``wanted`` (global indices into the
     rank-ordered concatenation of every rank's ``per_rank`` rows) of its slice
-    ``wanted[rank*Bf:(rank+1)*Bf]``, planned on the CPU from one host read of ``wanted`` (the
-    same on every rank) and reused for every tensor fetched by those indices."""
+    ``wanted[rank*Bf:(rank+1)*Bf]``. ``wanted`` is the same on every rank; one host read of
+    its owners gives the split sizes, the indices stay on its device, and the plan serves every
+    tensor fetched by those indices."""
 
     def __init__(self, wanted: Tensor, per_rank: int) -> None:
         rank, world = get_dist_info()
-        wanted = wanted.tolist()
-        self.rows = len(wanted) // world
-        asked = [wanted[dest * self.rows:(dest + 1) * self.rows] for dest in range(world)]
-        # Send to each rank the rows it wants from me, in the order it wants them.
-        sends = [[i % per_rank for i in rows if i // per_rank == rank] for rows in asked]
-        self.send_counts = [len(rows) for rows in sends]
-        owners = [i // per_rank for i in asked[rank]]
-        self.recv_counts = [owners.count(src) for src in range(world)]
-        # What arrives is grouped by source rank; ``place[k]`` is where row k of it arrives.
-        arrival = sorted(range(self.rows), key=owners.__getitem__)
-        place = [0] * self.rows
-        for position, row in enumerate(arrival):
-            place[row] = position
-        self.index = [row for rows in sends for row in rows] + place
-        self._index_on = {}  # device -> the index there, copied once per fetch
+        self.rows = wanted.numel() // world
+        owner = torch.div(wanted, per_rank, rounding_mode='floor').view(world, self.rows)
+        row = (wanted % per_rank).view(world, self.rows)
+        owners = owner.cpu().tolist()  # the one host transfer
+        self.send_counts = [asked.count(rank) for asked in owners]
+        self.recv_counts = [owners[rank].count(src) for src in range(world)]
+        # Send to each rank the rows it wants from me, in the order it wants them: a stable
+        # sort by distance to my rank puts mine first.
+        mine_first = row.gather(1, torch.sort((owner - rank).abs(), dim=1, stable=True).indices)
+        self.send_index = torch.cat([mine_first[dest, :count]
+                                     for dest, count in enumerate(self.send_counts)])
+        # What arrives is grouped by source rank; ``place[k]`` is where row k of the slice is.
+        arrival = torch.sort(owner[rank], stable=True).indices
+        self.place = torch.empty_like(arrival)
+        self.place[arrival] = torch.arange(self.rows, device=arrival.device)
 
     def __call__(self, local: Tensor) -> Tensor:
-        if local.device not in self._index_on:
-            self._index_on[local.device] = torch.tensor(self.index, device=local.device)
-        index = self._index_on[local.device]
-        send_index, place = index[:sum(self.send_counts)], index[sum(self.send_counts):]
         recv = local.new_empty((self.rows, *local.shape[1:]))
-        dist.all_to_all_single(recv, local[send_index].contiguous(), self.recv_counts,
+        dist.all_to_all_single(recv, local[self.send_index].contiguous(), self.recv_counts,
                                self.send_counts)
-        return recv[place]
+        return recv[self.place]
 
 
 def fetch_rows(local: Tensor, wanted: Tensor) -> Tensor:
@@ -91,11 +88,11 @@ class PairingExchange:
         ``rows`` images per stream, before any are gathered. One collective, one host read."""
         world = get_dist_info()[1]
         if world == 1:
-            return draws.tolist()
+            return draws.cpu().tolist()
         mine = torch.cat([draws.long(), draws.new_tensor([-1 if rows is None else rows]).long()])
         every = [torch.empty_like(mine) for _ in range(world)]
         dist.all_gather(every, mine)
-        every = torch.stack(every).tolist()
+        every = torch.stack(every).cpu().tolist()  # the one host transfer
         sizes = [values[-1] for values in every]
         if self.global_pairing and rows is not None and len(set(sizes)) > 1:
             raise ValueError(f'global-batch pairing needs the same batch on every process, got '
