@@ -63,3 +63,70 @@ def test_extreme_points_max_and_min():
     assert extreme_points(maps, 'min').tolist() == [[2, 0], [0, 2]]
     with pytest.raises(ValueError, match="'max' or 'min'"):
         extreme_points(maps, 'peak')
+
+
+def _pipeline_batch(images, labels, seed=0):
+    """CIFAR's training pipeline with SaliencyMap, then the data preprocessor: the batch the
+    classifier gets (inputs normalised, each sample with its map)."""
+    from mmcv.transforms import Compose
+    from mmpretrain.datasets import PackInputs, RandomCrop, RandomFlip
+    from mmpretrain.models import ClsDataPreprocessor
+
+    from coc.datasets import SaliencyMap
+    pipeline = Compose([RandomCrop(crop_size=32, padding=4),
+                        RandomFlip(prob=0.5, direction='horizontal'),
+                        SaliencyMap(channel_order='rgb'),
+                        PackInputs(algorithm_keys=('saliency_map', ))])
+    np.random.seed(seed)
+    packed = [pipeline(dict(img=image, gt_label=int(label), img_shape=image.shape[:2]))
+              for image, label in zip(images, labels)]
+    preprocessor = ClsDataPreprocessor(mean=MEAN, std=STD, to_rgb=False)
+    return preprocessor(dict(inputs=[p['inputs'] for p in packed],
+                             data_samples=[p['data_samples'] for p in packed]), training=True)
+
+
+@pytest.mark.parametrize('mode', ['sal_corr', 'sal_sal', 'sal_non_sal', 'non_sal_sal',
+                                  'non_sal_non_sal'])
+def test_pipeline_maps_give_the_boxes_of_in_step_maps(mode):
+    """Maps computed in the dataloader (SaliencyMap) are the in-step maps of the preprocessed
+    batch, so SaliencyBox pastes the same boxes from either."""
+    from coc.mixing import SaliencyBox
+    from coc.mixing.saliency import sample_saliency_maps
+    rng = np.random.default_rng(0)
+    images = blob_images([tuple(rng.integers(4, 28, 2)) for _ in range(8)])
+    images = np.clip(images + rng.integers(0, 60, images.shape), 0, 255).astype(np.uint8)
+    batch = _pipeline_batch(images, rng.integers(0, 10, 8))
+    inputs, samples = batch['inputs'], batch['data_samples']
+    pipeline_maps = sample_saliency_maps(samples)
+    torch.testing.assert_close(pipeline_maps, saliency_maps(inputs, MEAN, STD, to_bgr=True),
+                               rtol=0, atol=0)
+    bg, fg = inputs[:4], inputs[4:]
+    lam = torch.tensor([0.3, 0.5, 0.7, 0.9])
+    placer = SaliencyBox(mode, mean=MEAN, std=STD, to_bgr=True)
+    in_step = placer(bg, fg, lam)
+    from_pipeline = placer(bg, fg, lam, fg_map=pipeline_maps[4:], bg_map=pipeline_maps[:4])
+    assert torch.equal(in_step[0], from_pipeline[0]) and torch.equal(in_step[1], from_pipeline[1])
+    assert not torch.equal(in_step[0], bg)  # something was pasted
+
+
+def test_saliency_map_transform_follows_the_channel_order():
+    image = blob_images([(10, 20)])[0]
+    image[..., 0] = 90  # channels that differ, so that the order matters
+    from coc.datasets import SaliencyMap
+    rgb = SaliencyMap(channel_order='rgb')(dict(img=image))['saliency_map']
+    bgr = SaliencyMap(channel_order='bgr')(dict(img=image[..., ::-1].copy()))['saliency_map']
+    assert rgb.dtype == np.float32 and rgb.shape == (32, 32)
+    np.testing.assert_array_equal(rgb, bgr)
+    with pytest.raises(ValueError, match="channel_order must be one of \\('rgb', 'bgr'\\)"):
+        SaliencyMap(channel_order='RGB')
+    with pytest.raises(ValueError, match='uint8 image'):
+        SaliencyMap()(dict(img=image.astype(np.float32)))
+
+
+def test_missing_pipeline_maps_name_the_transform():
+    from mmpretrain.structures import DataSample
+
+    from coc.mixing.saliency import sample_saliency_maps
+    with pytest.raises(ValueError, match=r"2 of 2 samples have none: add dict\(type='SaliencyMap'\)"
+                                         r".*algorithm_keys=\('saliency_map', \)"):
+        sample_saliency_maps([DataSample(), DataSample()])

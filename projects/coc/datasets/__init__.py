@@ -5,6 +5,7 @@ from .digits_lt import DigitsLT
 from .image_list import ImageListDataset
 from .long_tail_profile import long_tail_counts
 from .long_tail_subset import LongTailDataset
+from .transforms import SaliencyMap
 
 __all__ = ['CIFAR10LT', 'CIFAR100LT', 'DigitsLT', 'ImageListDataset', 'LongTailDataset',
-           'get_class_counts', 'long_tail_counts']
+           'SaliencyMap', 'get_class_counts', 'long_tail_counts']
