@@ -10,7 +10,7 @@ prints each case's counts (one warm-up step, then one profiled ``train_step`` of
 config builds, on a fixed synthetic batch); a case's ceiling is the count printed then.
 
 On the CPU some counted calls cost nothing that a GPU run pays: the range checks of host
-values (``lam``, box sizes), ``F.one_hot``'s label checks (skipped on CUDA), the seed drawn for
+values (``lam``, box sizes), ``F.one_hot``'s label checks (skipped on CUDA), drawing a seed for
 numpy's Beta sampler. What the CPU cannot show are the copies that became non-blocking (boxes
 through pinned memory) and the per-step copies that are gone (loss class weights, margins and
 log priors are buffers on the device).
