@@ -1,9 +1,10 @@
 """CIFAR-10-LT / CIFAR-100-LT: MMPretrain's CIFAR with the LDAM-DRW/CMO long-tailed train split."""
 import numpy as np
-from mmengine.fileio import exists, join_path
+from mmengine.fileio import join_path
 from mmpretrain.datasets import CIFAR10, CIFAR100
 from mmpretrain.registry import DATASETS
 
+from .data_folders import DatasetNotFoundError, check_files
 from .long_tail_profile import check_held_out, check_profile, long_tail_counts
 from .long_tail_subset import long_tail_indices
 
@@ -19,6 +20,10 @@ class CIFARLongTailMixin:
     training split is drawn from the rest with ``n_max`` reduced by V. V = 0 gives exactly
     the published split.
 
+    Nothing is downloaded: the official ``cifar-10-batches-py/`` / ``cifar-100-python/``
+    folder must be under ``data_root``, else a :class:`DatasetNotFoundError` names the
+    missing files and where they come from.
+
     Args:
         split: 'train', 'val' (held out of the training images) or 'test'.
         imbalance_ratio: head / tail training count (>= 1).
@@ -29,7 +34,7 @@ class CIFARLongTailMixin:
             checks that the files exist: for a folder in the same format with other bytes
             (a re-encoded copy, synthetic test data).
         **kwargs: MMPretrain's CIFAR arguments (``data_root``, ``split``/``test_mode``,
-            ``pipeline``, ``download``...).
+            ``pipeline``...) except ``download=True``.
     """
 
     def __init__(self, *args, split: str = 'train', imbalance_ratio: float = 100,
@@ -40,15 +45,25 @@ class CIFARLongTailMixin:
         self.imbalance_ratio, self.profile, self.seed = imbalance_ratio, profile, seed
         self.val_per_class, self.subset = val_per_class, split
         self.verify_md5 = verify_md5
+        if kwargs.pop('download', False):
+            raise ValueError(f'{type(self).__name__} never downloads: drop download=True and '
+                             f'put the official {self.base_folder}/ folder under data_root')
         # The validation split comes out of MMPretrain's 'train' files.
-        super().__init__(*args, split='train' if split == 'val' else split, **kwargs)
+        super().__init__(*args, split='train' if split == 'val' else split, download=False,
+                         **kwargs)
 
     def _check_integrity(self) -> bool:
-        if self.verify_md5:
-            return super()._check_integrity()
-        root = self.data_prefix['root']
-        return all(exists(join_path(root, self.base_folder, name))
-                   for name, _ in self.train_list + self.test_list)
+        """True, or a DatasetNotFoundError on what is wrong (MMPretrain's message for a
+        missing folder suggests ``download=True``)."""
+        folder = join_path(self.data_prefix['root'], self.base_folder)
+        check_files(folder, [name for name, _ in self.train_list + self.test_list],
+                    f'the official {self.base_folder}/ folder, extracted from {self.filename} '
+                    f'of {self.url}, under data_root')
+        if self.verify_md5 and not super()._check_integrity():
+            raise DatasetNotFoundError(
+                f'{folder}: the files differ from the official release (md5); extract '
+                f'{self.filename} again, or set verify_md5=False for a copy in the same format')
+        return True
 
     def load_data_list(self) -> list:
         data_list = super().load_data_list()

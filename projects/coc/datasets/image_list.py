@@ -6,6 +6,8 @@ from mmengine.fileio import exists, join_path, list_from_file
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from .data_folders import DOCS, DatasetNotFoundError
+
 
 @DATASETS.register_module()
 class ImageListDataset(BaseDataset):
@@ -33,7 +35,8 @@ class ImageListDataset(BaseDataset):
 
     def load_data_list(self) -> list:
         if not exists(self.ann_file):
-            raise FileNotFoundError(f'ImageListDataset: list file {self.ann_file} not found')
+            raise DatasetNotFoundError(f'ImageListDataset: list file {self.ann_file} not found; '
+                                       f'nothing is downloaded, see {DOCS}')
         lines = [line.strip() for line in list_from_file(self.ann_file)]
         prefix = self.data_prefix['img_path']
         data_list = []
@@ -52,7 +55,7 @@ class ImageListDataset(BaseDataset):
         if self.check_files:
             missing = [d['img_path'] for d in data_list if not exists(d['img_path'])]
             if missing:
-                raise FileNotFoundError(
+                raise DatasetNotFoundError(
                     f'ImageListDataset: {len(missing)} image(s) of {self.ann_file} are missing, '
                     f'e.g. {missing[:3]}; fix data_root/data_prefix (paths in the list are '
                     f'relative to them) or remove the lines')

@@ -7,6 +7,7 @@ from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.logging import print_log
 from mmpretrain.registry import DATASETS
 
+from .data_folders import check_source_folders
 from .long_tail_profile import check_held_out, check_profile, long_tail_counts
 
 SPLITS = ('train', 'val', 'holdout')
@@ -53,6 +54,9 @@ class LongTailDataset:
         val_per_class: images per class of the validation split, kept out of training.
         split: 'train' (the long-tailed subset), 'val' or 'holdout'.
         lazy_init: defer loading the source as MMEngine's dataset wrappers do.
+
+    A source config that reads class folders (``CustomDataset`` without ``ann_file``) is
+    checked first: a missing or empty folder is one ``DatasetNotFoundError`` naming it.
     """
 
     def __init__(self, dataset: Union[BaseDataset, dict], imbalance_ratio: float,
@@ -67,7 +71,10 @@ class LongTailDataset:
         check_held_out('LongTailDataset', 'holdout', holdout_per_class, split)
         check_held_out('LongTailDataset', 'val', val_per_class, split)
         check_profile(imbalance_ratio, profile)
-        self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        if isinstance(dataset, dict):
+            check_source_folders(dataset)
+            dataset = DATASETS.build(dataset)
+        self.dataset = dataset
         self.imbalance_ratio, self.profile, self.n_max = imbalance_ratio, profile, n_max
         self.class_order, self.seed = class_order, seed
         self.holdout_per_class, self.val_per_class = holdout_per_class, val_per_class
