@@ -1,38 +1,42 @@
-"""Training speed and peak memory of coc's Cluster vs the broadcast reference (same weights).
+"""Training and inference speed and step memory of coc's Cluster vs the broadcast reference.
 
-    python tools/benchmarks/coc_speed.py --threads 1         # CPU, tiny, 224x224, batch 32
-    python tools/benchmarks/coc_speed.py --device cuda --batch-size 128
+    python tools/benchmarks/coc_speed.py --threads 1                  # CPU, tiny + small, 224x224
+    python tools/benchmarks/coc_speed.py --batch-size 2 --size 64 --iters 1 --rounds 1  # smoke
+    python tools/benchmarks/coc_speed.py --device cuda:0 --batch-size 128 --amp
 
-Two parts, each forward + backward: ``model`` = ImageClassifier(ContextCluster) with a
-1000-class head and cross-entropy (the acceptance setting); ``clusters`` = every Cluster of
-that network alone, one after the other, each on the map it sees in the model: the only
-operation the two implementations differ in. Its time over the model's is the share of a
-training step that a faster Cluster can save. The model part also runs coc with
-``with_cp=True`` (activation checkpointing: same values, less memory, recomputation). Each
-(part, implementation) runs in its own fresh process, alternating ours / reference for
-``--rounds`` rounds, so that a machine shared with other work loads both alike: compare the
-*ratios*.
+For each arch (``--archs``, default tiny and small), in one run, with the same weights:
+``model`` = ImageClassifier(ContextCluster) with a 1000-class head and cross-entropy, trained
+(forward + backward) with coc's Cluster (``coc``), with coc's Cluster and ``with_cp=True``
+(``coc_cp``: activation checkpointing, same values, less memory, recomputation) and with the
+in-repo broadcast reference (``reference``, projects/coc/models/backbones/
+context_cluster_reference.py); plus inference (eval, no grad) of ``coc`` and ``reference``,
+and with ``--amp`` (GPU) the same under ``torch.autocast`` (``--amp-dtype``). ``clusters`` =
+every Cluster of that network alone, one after the other, each on the map it sees in the
+model: the only operation the two implementations differ in. Its time over the model's is the
+share of a training step that a faster Cluster can save. Each (arch, part, implementation)
+runs in its own fresh process, alternating ours / reference for ``--rounds`` rounds, so that
+a machine shared with other work loads both alike: compare the *ratios*.
 
 Speed: images per second of wall time and, on CPU, per second of the process's CPU time
 (``time.process_time``). With ``--threads 1`` the CPU time is the work done, nearly immune
 to other processes competing for the cores; the wall time is not.
 
-Peak memory on CPU: growth of the process's resident-set high-water mark
-(``resource.getrusage(RUSAGE_SELF).ru_maxrss``) from just before the first step to the end,
-i.e. what the OS had to give the steps whatever allocator served them. ``tracemalloc`` does
-not see torch's C++ allocations, and the profiler's per-op memory events give no peak. On
-GPU it is ``torch.cuda.max_memory_allocated``. Results: ``<out-dir>/coc_speed_<device>.{json,md}``.
+Memory: each training step's own peak (tools/benchmarks/step_measure.py: the most allocated
+during the step above what was allocated just before it), the largest over the timed steps;
+GPU allocator statistics on GPU, the resident set on CPU. Results:
+``<out-dir>/coc_speed_<device type>.{json,md}``.
 """
 import argparse
+import contextlib
 import json
 import os
 import os.path as osp
 import platform
-import resource
 import statistics
 import subprocess
 import sys
-import time
+
+from step_measure import measure_step
 
 IMPLEMENTATIONS = ('coc', 'reference')
 WITH_CP = 'coc_cp'  # coc with with_cp=True; its Clusters are coc's, so only the model part
@@ -47,53 +51,76 @@ def implementations(part):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--arch', default='tiny', help='ContextCluster arch')
-    parser.add_argument('--shape', type=int, default=224, help='square input side')
+    parser.add_argument('--archs', '--arch', nargs='+', default=['tiny', 'small'],
+                        help='ContextCluster archs')
+    parser.add_argument('--shape', '--size', type=int, default=224, help='square input side')
     parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--steps', type=int, default=3, help='timed steps per process')
+    parser.add_argument('--steps', '--iters', type=int, default=3,
+                        help='timed steps per process and mode')
     parser.add_argument('--warmup', type=int, default=1, help='untimed steps per process')
     parser.add_argument('--rounds', type=int, default=2, help='processes per implementation')
-    parser.add_argument('--device', default='cpu', help='cpu or cuda')
+    parser.add_argument('--device', default='cpu', help='cpu, cuda or cuda:N')
+    parser.add_argument('--amp', action='store_true',
+                        help='also time every mode under torch.autocast (CUDA only)')
+    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'], default='float16')
     parser.add_argument('--threads', type=int,
                         help="CPU threads (torch's default if unset). On a machine loaded by "
                              'other work 1 is far steadier: busy-waiting threads that lose '
                              'their core slow small ops down 10x and more')
     parser.add_argument('--out-dir', default=osp.join(osp.dirname(__file__), 'results'))
     parser.add_argument('--profile', action='store_true',
-                        help='after timing, profile one step of each part and implementation '
-                             'into <out-dir>/coc_speed_<device>_profile_<part>_<impl>.txt')
-    parser.add_argument('--worker', nargs=2, metavar=('PART', 'IMPL'), help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+                        help='after timing, profile one training step of each arch, part and '
+                             'implementation into <out-dir>/coc_speed_<device type>_profile_'
+                             '<arch>_<part>_<impl>.txt')
+    parser.add_argument('--worker', nargs=3, metavar=('ARCH', 'PART', 'IMPL'),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.amp and not args.device.startswith('cuda'):
+        parser.error('--amp times CUDA autocast: add --device cuda (or cuda:N)')
+    return args
 
 
-def build(args, implementation):
+def build(args, arch, implementation):
     import torch
     from mmpretrain.registry import MODELS
 
     from coc.models.backbones import ContextCluster, to_broadcast_reference
     torch.manual_seed(0)  # the same weights in every process
-    width = ContextCluster.arch_settings[args.arch]['embed_dims'][-1]
+    width = ContextCluster.arch_settings[arch]['embed_dims'][-1]
     model = MODELS.build(dict(
         type='ImageClassifier',
-        backbone=dict(type='ContextCluster', arch=args.arch, with_cp=implementation == WITH_CP),
+        backbone=dict(type='ContextCluster', arch=arch, with_cp=implementation == WITH_CP),
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=1000, in_channels=width)))
     if implementation == 'reference':
         to_broadcast_reference(model)
-    return model.to(args.device).train()
+    return model.to(args.device)
 
 
-def training_step(args, model):
-    """``step()`` running forward + backward of the chosen part once."""
+def training_step(args, model, inputs):
+    """``step()`` running forward + backward of the worker's part once."""
     import torch
     import torch.nn.functional as F
-    inputs = torch.randn(args.batch_size, 3, args.shape, args.shape, device=args.device)
-    part = args.worker[0]
-    if part == 'model':
+    if args.worker[1] == 'model':
         labels = torch.randint(0, 1000, (args.batch_size, ), device=args.device)
-        return lambda: F.cross_entropy(model(inputs, mode='tensor'), labels).backward()
-    inputs_of = record_cluster_inputs(model, inputs)
-    return lambda: [cluster(x).sum().backward() for cluster, x in inputs_of.items()]
+        run = lambda: F.cross_entropy(model(inputs, mode='tensor'), labels).backward()  # noqa
+    else:
+        inputs_of = record_cluster_inputs(model, inputs)
+        run = lambda: [cluster(x).sum().backward() for cluster, x in inputs_of.items()]  # noqa
+
+    def step():
+        model.zero_grad(set_to_none=True)  # the gradients are allocated within the step
+        run()
+    return step
+
+
+def inference_step(model, inputs):
+    import torch
+
+    def step():
+        with torch.inference_mode():
+            model(inputs, mode='tensor')
+    return step
 
 
 def record_cluster_inputs(model, inputs):
@@ -113,144 +140,179 @@ def record_cluster_inputs(model, inputs):
     return inputs_of
 
 
+def measure(args, step, autocast):
+    """Warm-up, then ``--steps`` timed steps: their times and the largest step peak (MiB)."""
+    with autocast():
+        for _ in range(args.warmup):
+            step()
+        steps = [measure_step(step, args.device) for _ in range(args.steps)]
+    return dict(wall=[s['wall_s'] for s in steps], cpu=[s['cpu_s'] for s in steps],
+                peak_mib=max(s['peak_mib'] for s in steps))
+
+
 def worker(args):
-    """One (part, implementation) in this process: step times and peak memory (MiB)."""
+    """One (arch, part, implementation) in this process: each mode's step times and peak."""
     import torch
     if args.threads:
         torch.set_num_threads(args.threads)
-    model = build(args, args.worker[1])
-    run = training_step(args, model)
-    cuda = args.device.startswith('cuda')
-
-    def step():
-        model.zero_grad(set_to_none=True)
-        run()
-        if cuda:
-            torch.cuda.synchronize()
-
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    if cuda:
-        torch.cuda.reset_peak_memory_stats()
-    for _ in range(args.warmup):
-        step()
-    wall, cpu = [], []
-    for _ in range(args.steps):
-        start_wall, start_cpu = time.perf_counter(), time.process_time()
-        step()
-        wall.append(time.perf_counter() - start_wall)
-        cpu.append(time.process_time() - start_cpu)
-    if cuda:
-        peak_mib = torch.cuda.max_memory_allocated() / 2**20
-    else:
-        peak_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
+    if args.device.startswith('cuda'):
+        torch.cuda.set_device(args.device)
+    arch, part, implementation = args.worker
+    model = build(args, arch, implementation)
+    inputs = torch.randn(args.batch_size, 3, args.shape, args.shape, device=args.device)
+    amp = lambda: torch.autocast('cuda', dtype=getattr(torch, args.amp_dtype))  # noqa
+    modes = dict(train=(True, training_step(args, model.train(), inputs), contextlib.nullcontext))
+    if part == 'model' and implementation != WITH_CP:  # with_cp only acts in backward
+        modes['infer'] = (False, inference_step(model, inputs), contextlib.nullcontext)
+    if args.amp:
+        modes.update({f'{mode}_amp': (training, step, amp)
+                      for mode, (training, step, _) in list(modes.items())})
+    result = dict(threads=torch.get_num_threads())
+    for mode, (training, step, autocast) in modes.items():
+        model.train(training)
+        result[mode] = measure(args, step, autocast)
     if args.profile:
-        write_profile(args, step)
-    print(json.dumps(dict(wall=wall, cpu=cpu, peak_mib=peak_mib,
-                          threads=torch.get_num_threads())))
+        write_profile(args, model.train(), modes['train'][1])
+    print(json.dumps(result))
 
 
-def write_profile(args, step):
-    """Where one step's time goes, by operator (self time)."""
+def write_profile(args, model, step):
+    """Where one training step's time goes, by operator (self time)."""
     from torch.profiler import ProfilerActivity, profile
-    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if 'cuda' in args.device else [])
+    cuda = args.device.startswith('cuda')
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
     with profile(activities=activities) as prof:
         step()
-    sort_by = 'self_device_time_total' if 'cuda' in args.device else 'self_cpu_time_total'
-    path = osp.join(args.out_dir,
-                    f"coc_speed_{args.device.split(':')[0]}_profile_{'_'.join(args.worker)}.txt")
+    sort_by = 'self_device_time_total' if cuda else 'self_cpu_time_total'
+    path = osp.join(args.out_dir, f"coc_speed_{device_type(args)}_profile_"
+                                  f"{'_'.join(args.worker)}.txt")
     os.makedirs(args.out_dir, exist_ok=True)
     with open(path, 'w') as f:
         f.write(prof.key_averages().table(sort_by=sort_by, row_limit=20))
 
 
-def run_worker(args, part, implementation):
-    command = [sys.executable, __file__, '--worker', part, implementation, '--arch', args.arch,
+def device_type(args):
+    return args.device.split(':')[0]
+
+
+def run_worker(args, arch, part, implementation):
+    command = [sys.executable, __file__, '--worker', arch, part, implementation,
                '--shape', str(args.shape), '--batch-size', str(args.batch_size),
-               '--steps', str(args.steps), '--warmup', str(args.warmup), '--device', args.device]
+               '--steps', str(args.steps), '--warmup', str(args.warmup), '--device', args.device,
+               '--amp-dtype', args.amp_dtype]
     command += ['--threads', str(args.threads)] if args.threads else []
+    command += ['--amp'] if args.amp else []
     command += ['--profile', '--out-dir', args.out_dir] if args.profile else []
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        raise RuntimeError(f'{part}/{implementation} worker failed:\n{result.stderr[-3000:]}')
+        raise RuntimeError(f'{arch}/{part}/{implementation} worker failed:\n'
+                           f'{result.stderr[-3000:]}')
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def summarise_mode(args, runs):
+    """Images/s by clock and the peak over the processes of one mode."""
+    entry = dict(peak_mib=max(run['peak_mib'] for run in runs))
+    for clock in ('wall', 'cpu'):
+        times = [t for run in runs for t in run[clock]]
+        entry[f'{clock}_step_s'] = times
+        entry[f'images_per_{clock}_s'] = args.batch_size / statistics.median(times)
+    return entry
+
+
 def summarise_part(args, runs):
-    results = {}
-    for name in runs:
-        entry = dict(peak_mib=max(run['peak_mib'] for run in runs[name]))
-        for clock in ('wall', 'cpu'):
-            times = [t for run in runs[name] for t in run[clock]]
-            entry[f'{clock}_step_s'] = times
-            entry[f'images_per_{clock}_s'] = args.batch_size / statistics.median(times)
-        results[name] = entry
-    ref = results['reference']
+    results = {name: {mode: summarise_mode(args, [run[mode] for run in runs[name]])
+                      for mode in runs[name][0] if mode != 'threads'} for name in runs}
+    ref = results['reference']['train']
 
     def ratios(ours):
         return dict(speedup_wall=ours['images_per_wall_s'] / ref['images_per_wall_s'],
                     speedup_cpu=ours['images_per_cpu_s'] / ref['images_per_cpu_s'],
                     memory_ratio=ours['peak_mib'] / ref['peak_mib'])
 
-    summary = dict(results=results, **ratios(results['coc']))
+    summary = dict(results=results, **ratios(results['coc']['train']))
     if WITH_CP in results:
-        summary['with_cp'] = ratios(results[WITH_CP])
+        summary['with_cp'] = ratios(results[WITH_CP]['train'])
     return summary
 
 
-def summarise(args, runs, threads):
+def summarise_arch(args, runs, clock):
     parts = {part: summarise_part(args, runs[part]) for part in PARTS}
     model = parts['model']
-    clock = 'cpu' if args.device == 'cpu' and threads == 1 else 'wall'
 
     def meets(ratios):
         return ratios[f'speedup_{clock}'] >= 2.0 and ratios['memory_ratio'] <= 0.5
 
     key = f'images_per_{clock}_s'
-    share = {name: model['results'][name][key] / parts['clusters']['results'][name][key]
-             for name in IMPLEMENTATIONS}
-    return dict(cluster_share=share,
-        setting=dict(arch=args.arch, shape=args.shape, batch_size=args.batch_size,
+    share = {name: model['results'][name]['train'][key] /
+             parts['clusters']['results'][name]['train'][key] for name in IMPLEMENTATIONS}
+    return dict(cluster_share=share, parts=parts, meets_target=meets(model),
+                meets_target_with_cp=meets(model['with_cp']))
+
+
+def summarise(args, runs, threads):
+    clock = 'cpu' if args.device == 'cpu' and threads == 1 else 'wall'
+    return dict(
+        setting=dict(archs=args.archs, shape=args.shape, batch_size=args.batch_size,
                      steps=args.steps, warmup=args.warmup, rounds=args.rounds,
-                     device=args.device, threads=threads, judged_on=clock,
+                     device=args.device, amp=args.amp_dtype if args.amp else None,
+                     threads=threads, judged_on=clock,
                      machine=platform.processor() or platform.machine(),
                      load_average_at_end=os.getloadavg(),
                      command=' '.join(['python', *sys.argv])),
-        parts=parts, target=dict(speedup_at_least=2.0, memory_ratio_at_most=0.5),
-        meets_target=meets(model), meets_target_with_cp=meets(model['with_cp']))
+        archs={arch: summarise_arch(args, runs[arch], clock) for arch in args.archs},
+        target=dict(speedup_at_least=2.0, memory_ratio_at_most=0.5))
 
 
 def markdown(report):
     s = report['setting']
-    lines = [f"# CoC speed: {s['arch']}, {s['shape']}x{s['shape']}, batch {s['batch_size']}, "
-             f"{s['device']} ({s['threads']} threads)", '',
-             '| part | implementation | images/s (wall) | images/s (CPU time) | '
-             'peak memory (MiB) |', '|---|---|---|---|---|']
-    for part, label in (('model', 'whole model'), ('clusters', 'all Clusters alone')):
-        for name in implementations(part):
-            r = report['parts'][part]['results'][name]
-            lines.append(f"| {label} | {LABELS[name]} | {r['images_per_wall_s']:.2f} | "
-                         f"{r['images_per_cpu_s']:.2f} | {r['peak_mib']:.0f} |")
+    amp = s['amp']
+    header = ['arch', 'part', 'implementation', 'train images/s (wall)',
+              'train images/s (CPU time)', 'train step peak (MiB)', 'inference images/s (wall)']
+    if amp:
+        header += [f'{amp} train images/s', f'{amp} train step peak (MiB)',
+                   f'{amp} inference images/s']
+    lines = [f"# CoC speed: {', '.join(s['archs'])}, {s['shape']}x{s['shape']}, batch "
+             f"{s['batch_size']}, {s['device']} ({s['threads']} threads)", '',
+             '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+
+    def speed(r, mode):
+        return f"{r[mode]['images_per_wall_s']:.2f}" if mode in r else '-'
+
+    for arch, result in report['archs'].items():
+        for part, label in (('model', 'whole model'), ('clusters', 'all Clusters alone')):
+            for name in implementations(part):
+                r = result['parts'][part]['results'][name]
+                cells = [arch, label, LABELS[name], speed(r, 'train'),
+                         f"{r['train']['images_per_cpu_s']:.2f}", f"{r['train']['peak_mib']:.0f}",
+                         speed(r, 'infer')]
+                if amp:
+                    cells += [speed(r, 'train_amp'), f"{r['train_amp']['peak_mib']:.0f}",
+                              speed(r, 'infer_amp')]
+                lines.append('| ' + ' | '.join(cells) + ' |')
     lines.append('')
-    for part in PARTS:
-        p = report['parts'][part]
-        lines.append(f"- {part}: speed-up {p['speedup_wall']:.2f}x wall, {p['speedup_cpu']:.2f}x "
-                     f"CPU time; peak memory ratio {p['memory_ratio']:.2f}")
-        if 'with_cp' in p:
-            q = p['with_cp']
-            lines.append(f"- {part} with_cp: speed-up {q['speedup_wall']:.2f}x wall, "
-                         f"{q['speedup_cpu']:.2f}x CPU time; peak memory ratio "
-                         f"{q['memory_ratio']:.2f}")
-    for name in IMPLEMENTATIONS:
-        lines.append(f"- share of a training step spent in the Clusters ({name}, "
-                     f"{s['judged_on']} time): {100 * report['cluster_share'][name]:.0f}%")
-    lines.append(f"- so even a free Cluster would speed the reference's step up at most "
-                 f"{1 / (1 - report['cluster_share']['reference']):.2f}x")
-    lines += ['', f"Target on the whole model (speed-up >= 2x by {s['judged_on']} time, memory "
-                  f"ratio <= 0.5): {'met' if report['meets_target'] else 'NOT met'}; with "
-                  f"with_cp: {'met' if report['meets_target_with_cp'] else 'NOT met'}.", '',
-              f"{s['rounds']} alternating processes per part and implementation, {s['steps']} "
-              f"timed steps each after {s['warmup']} warm-up; load average at the end "
-              f"{', '.join(f'{x:.1f}' for x in s['load_average_at_end'])}.", '',
+    for arch, result in report['archs'].items():
+        for part in PARTS:
+            p = result['parts'][part]
+            lines.append(f"- {arch} {part}: speed-up {p['speedup_wall']:.2f}x wall, "
+                         f"{p['speedup_cpu']:.2f}x CPU time; peak memory ratio "
+                         f"{p['memory_ratio']:.2f}")
+            if 'with_cp' in p:
+                q = p['with_cp']
+                lines.append(f"- {arch} {part} with_cp: speed-up {q['speedup_wall']:.2f}x wall, "
+                             f"{q['speedup_cpu']:.2f}x CPU time; peak memory ratio "
+                             f"{q['memory_ratio']:.2f}")
+        for name in IMPLEMENTATIONS:
+            lines.append(f"- {arch}: share of a training step spent in the Clusters ({name}, "
+                         f"{s['judged_on']} time): {100 * result['cluster_share'][name]:.0f}%")
+        lines.append(f"- {arch}: target on the whole model (speed-up >= 2x by {s['judged_on']} "
+                     f"time, memory ratio <= 0.5): "
+                     f"{'met' if result['meets_target'] else 'NOT met'}; with with_cp: "
+                     f"{'met' if result['meets_target_with_cp'] else 'NOT met'}.")
+    lines += ['', f"{s['rounds']} alternating processes per arch, part and implementation, "
+                  f"{s['steps']} timed steps per mode each after {s['warmup']} warm-up; "
+                  f"load average at the end "
+                  f"{', '.join(f'{x:.1f}' for x in s['load_average_at_end'])}.", '',
               f"Command: `{s['command']}`", '']
     return '\n'.join(lines)
 
@@ -259,14 +321,17 @@ def main(argv=None):
     args = parse_args(argv)
     if args.worker:
         return worker(args)
-    runs = {part: {name: [] for name in implementations(part)} for part in PARTS}
+    runs = {arch: {part: {name: [] for name in implementations(part)} for part in PARTS}
+            for arch in args.archs}
     for _ in range(args.rounds):
-        for part in PARTS:
-            for name in implementations(part):
-                runs[part][name].append(run_worker(args, part, name))
-    report = summarise(args, runs, runs['model']['coc'][0]['threads'])
+        for arch in args.archs:
+            for part in PARTS:
+                for name in implementations(part):
+                    runs[arch][part][name].append(run_worker(args, arch, part, name))
+    threads = runs[args.archs[0]]['model']['coc'][0]['threads']
+    report = summarise(args, runs, threads)
     os.makedirs(args.out_dir, exist_ok=True)
-    stem = osp.join(args.out_dir, f"coc_speed_{args.device.split(':')[0]}")
+    stem = osp.join(args.out_dir, f'coc_speed_{device_type(args)}')
     with open(f'{stem}.json', 'w') as f:
         json.dump(report, f, indent=2)
     with open(f'{stem}.md', 'w') as f:

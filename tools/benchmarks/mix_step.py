@@ -17,8 +17,10 @@ two-stream mode loads both streams alike). Modes:
   (``..._ot_col_remembered``; the memory is filled beforehand, as after the first epoch).
 
 Modes run round-robin, one step each per round, so that a busy machine slows all alike; the
-median over rounds is reported with its ratio to the CMO step. Results go to
-``<out-dir>/mix_step_<device>.{json,md}``.
+median over rounds is reported with its ratio to the CMO step, and each mode's step peak
+memory (the most allocated during a step above what was allocated just before it,
+tools/benchmarks/step_measure.py), the largest over the timed rounds. ``--devices`` takes
+``cuda:N`` as well. Results go to ``<out-dir>/mix_step_<device>.{json,md}``.
 """
 import argparse
 import json
@@ -27,7 +29,6 @@ import os.path as osp
 import platform
 import statistics
 import sys
-import time
 
 import torch
 from mmengine.logging import MessageHub
@@ -35,6 +36,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import coc  # noqa: F401  (registers the model parts)
+from step_measure import measure_step
 
 OT = dict(type='OTPairing', eps=0.1, num_iters=100)
 MODES = {
@@ -49,7 +51,7 @@ MODES = {
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--devices', nargs='+', default=None,
-                        help='cpu and/or cuda (default: cpu, plus cuda when available)')
+                        help='cpu and/or cuda[:N] (default: cpu, plus cuda when available)')
     parser.add_argument('--modes', nargs='+', default=list(MODES), choices=list(MODES))
     parser.add_argument('--batch-size', type=int, default=128, help='images per stream')
     parser.add_argument('--steps', type=int, default=10, help='timed rounds')
@@ -80,17 +82,14 @@ def make_batch(batch_size: int, device: str):
     return inputs, samples
 
 
-def step(model, optimizer, inputs, samples, device: str) -> float:
-    if device == 'cuda':
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    losses = model.loss(inputs, samples)
-    optimizer.zero_grad()
-    sum(v for k, v in losses.items() if 'loss' in k).backward()
-    optimizer.step()
-    if device == 'cuda':
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
+def step(model, optimizer, inputs, samples, device: str) -> dict:
+    """One training step's wall time and peak memory."""
+    def train():
+        losses = model.loss(inputs, samples)
+        optimizer.zero_grad(set_to_none=True)  # the gradients are allocated within the step
+        sum(v for k, v in losses.items() if 'loss' in k).backward()
+        optimizer.step()
+    return measure_step(train, device)
 
 
 def run(args, device: str) -> dict:
@@ -104,19 +103,22 @@ def run(args, device: str) -> dict:
         with torch.no_grad():
             model._remember(torch.arange(len(samples), device=device),
                             model.classify(inputs))
-    times = {mode: [] for mode in args.modes}
+    times, peaks = {mode: [] for mode in args.modes}, {mode: [] for mode in args.modes}
     for round_index in range(args.warmup + args.steps):
         for mode, (model, optimizer) in models.items():
-            seconds = step(model, optimizer, inputs, samples, device)
+            cost = step(model, optimizer, inputs, samples, device)
             if round_index >= args.warmup:
-                times[mode].append(seconds)
+                times[mode].append(cost['wall_s'])
+                peaks[mode].append(cost['peak_mib'])
     median = {mode: statistics.median(t) for mode, t in times.items()}
+    cuda = torch.device(device).type == 'cuda'
     return dict(
-        device=device if device == 'cpu' else torch.cuda.get_device_name(),
+        device=torch.cuda.get_device_name(device) if cuda else device,
         threads=torch.get_num_threads(), batch_per_stream=args.batch_size, steps=args.steps,
         torch=torch.__version__, machine=platform.processor() or platform.machine(),
         seconds_per_step={m: round(s, 4) for m, s in median.items()},
         spread={m: [round(min(t), 4), round(max(t), 4)] for m, t in times.items()},
+        peak_step_mib={m: round(max(p), 1) for m, p in peaks.items()},
         ratio_to_cmo={m: round(s / median['cmo'], 3) for m, s in median.items()}
         if 'cmo' in median else {},
         # The fastest round of each mode: the least disturbed by other load.
@@ -127,14 +129,14 @@ def run(args, device: str) -> dict:
 def to_markdown(result: dict, command: str) -> str:
     lines = [f"# Training step time, ResNet-32, {result['batch_per_stream']} images per stream, "
              f"32x32 ({result['device']}, {result['threads']} threads)", '',
-             '| mode | s / step (median) | min .. max | x CMO step (median) | x CMO step (min) |',
-             '|---|---|---|---|---|']
+             '| mode | s / step (median) | min .. max | x CMO step (median) | x CMO step (min) '
+             '| step peak (MiB) |', '|---|---|---|---|---|---|']
     for mode, seconds in result['seconds_per_step'].items():
         low, high = result['spread'][mode]
         ratio = result['ratio_to_cmo'].get(mode, float('nan'))
         min_ratio = result['min_ratio_to_cmo'].get(mode, float('nan'))
         lines.append(f'| {mode} | {seconds:.4f} | {low:.4f} .. {high:.4f} | {ratio:.2f} '
-                     f'| {min_ratio:.2f} |')
+                     f"| {min_ratio:.2f} | {result['peak_step_mib'][mode]:.0f} |")
     lines += ['', f"{result['steps']} timed rounds (modes interleaved), torch {result['torch']}.",
               f'Command: `{command}`', '']
     return '\n'.join(lines)
@@ -150,7 +152,7 @@ def main(argv=None):
     os.makedirs(args.out_dir, exist_ok=True)
     for device in devices:
         result = run(args, device)
-        name = osp.join(args.out_dir, f'mix_step_{device}')
+        name = osp.join(args.out_dir, f"mix_step_{device.replace(':', '')}")
         with open(name + '.json', 'w') as f:
             json.dump(result, f, indent=2)
         with open(name + '.md', 'w') as f:

@@ -24,6 +24,7 @@ import ot
 import ot.batch
 import torch
 import torch.nn.functional as F
+from step_measure import synchronize
 
 
 def parse_args(argv=None):
@@ -75,16 +76,15 @@ def reference(cost, eps, iters):
 
 
 def measure(solver, cost, eps, args):
-    sync = torch.cuda.synchronize if cost.is_cuda else (lambda: None)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         plan = solver(cost, eps)  # warm-up
         times = []
         for _ in range(args.repeats):
-            sync()
+            synchronize(cost.device)
             start = time.perf_counter()
             plan = solver(cost, eps)
-            sync()
+            synchronize(cost.device)
             times.append(time.perf_counter() - start)
     plan = plan.double().cpu()
     n, m = cost.shape[-2:]

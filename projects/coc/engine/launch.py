@@ -10,6 +10,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from mmengine.utils import import_modules_from_strings
 
+from coc.datasets.data_folders import DatasetNotFoundError
 from coc.models.utils.checkpoint import CheckpointError
 from .config_options import ConfigOptionError, merge_cfg_options
 from .distributed import needs_cpu_distributed, setup_cpu_distributed
@@ -19,7 +20,7 @@ class UsageError(Exception):
     """A mistake on the command line, reported as one line instead of a traceback."""
 
 
-USER_ERRORS = (UsageError, ConfigOptionError, CheckpointError)
+USER_ERRORS = (UsageError, ConfigOptionError, CheckpointError, DatasetNotFoundError)
 
 
 def add_config_arguments(parser: argparse.ArgumentParser, distributed: bool = False) -> None:
@@ -36,10 +37,28 @@ def add_config_arguments(parser: argparse.ArgumentParser, distributed: bool = Fa
         parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
+# Where each launcher tells a process its GPU on the node. MMEngine's DDP wrapper reads
+# LOCAL_RANK for every launcher, but only its slurm start sets it: without this, every mpirun
+# process would take GPU 0.
+LOCAL_RANK_VARIABLES = dict(pytorch='LOCAL_RANK', mpi='OMPI_COMM_WORLD_LOCAL_RANK',
+                            slurm='SLURM_LOCALID')
+
+
+def local_rank(launcher: str, local_rank_flag: int, environ=os.environ) -> str:
+    """This process's LOCAL_RANK: the launcher's variable, else ``--local-rank``."""
+    variable = LOCAL_RANK_VARIABLES.get(launcher, 'LOCAL_RANK')
+    if variable in environ:
+        return environ[variable]
+    if launcher == 'mpi':
+        raise UsageError('--launcher mpi: OMPI_COMM_WORLD_LOCAL_RANK is not set; start the '
+                         'processes with Open MPI\'s mpirun')
+    return str(local_rank_flag)
+
+
 def parse_tool_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if 'local_rank' in args:
-        os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+        os.environ['LOCAL_RANK'] = local_rank(args.launcher, args.local_rank)
     return args
 
 
@@ -61,6 +80,11 @@ def load_config(path: str, cfg_options=None, work_dir=None, launcher='none') -> 
     # work_dir priority: command line > config > ./work_dirs/<config name>
     cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(path))[0])
+    if cfg.get('randomness', {}).get('deterministic'):
+        # MMEngine's deterministic=True turns on torch.use_deterministic_algorithms, under
+        # which the first cuBLAS matmul raises unless cuBLAS has a fixed workspace
+        # (https://pytorch.org/docs/stable/generated/torch.use_deterministic_algorithms.html).
+        os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
     if needs_cpu_distributed(launcher):
         try:
             setup_cpu_distributed(cfg, launcher)
@@ -70,12 +94,33 @@ def load_config(path: str, cfg_options=None, work_dir=None, launcher='none') -> 
     return cfg
 
 
-def enable_amp(cfg: Config) -> None:
+# The wrappers --amp may turn into AmpOptimWrapper; any other type would be silently replaced.
+AMP_UPGRADABLE = ('OptimWrapper', 'AmpOptimWrapper')
+
+
+def enable_amp(cfg: Config, dtype: str = 'float16') -> None:
+    """``--amp``: MMEngine's AmpOptimWrapper autocasting to ``dtype``, as MMPretrain's --amp."""
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    name = getattr(wrapper, '__name__', wrapper)  # lazy-import configs hold the class itself
+    if name not in AMP_UPGRADABLE:
+        raise UsageError(f'--amp would replace the config\'s optim_wrapper type {name} by '
+                         f'AmpOptimWrapper; drop --amp, or set optim_wrapper.type=OptimWrapper '
+                         f'in --cfg-options if {name} may go')
     if not torch.cuda.is_available():
         raise UsageError('--amp needs a CUDA GPU (MMEngine\'s AmpOptimWrapper); drop the flag '
                          'on this machine')
     cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.dtype = dtype
     cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def enable_auto_scale_lr(cfg: Config) -> None:
+    """``--auto-scale-lr``: the Runner scales the lr by (processes x batch) / base_batch_size."""
+    if 'base_batch_size' not in (cfg.get('auto_scale_lr') or {}):
+        raise UsageError('--auto-scale-lr needs auto_scale_lr.base_batch_size in the config (the '
+                         'batch its lr is for); add it with --cfg-options '
+                         '+auto_scale_lr.base_batch_size=N')
+    cfg.auto_scale_lr.enable = True
 
 
 def build_runner(cfg: Config) -> Runner:
