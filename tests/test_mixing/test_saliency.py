@@ -130,3 +130,51 @@ def test_missing_pipeline_maps_name_the_transform():
     with pytest.raises(ValueError, match=r"2 of 2 samples have none: add dict\(type='SaliencyMap'\)"
                                          r".*algorithm_keys=\('saliency_map', \)"):
         sample_saliency_maps([DataSample(), DataSample()])
+
+
+def test_mix_classifier_reads_the_pipeline_maps(monkeypatch):
+    """A saliency placer in the mixing classifier takes the maps packed with the samples (no
+    OpenCV on the training process) and names the transform when they are missing."""
+    from mmengine.logging import MessageHub
+    from mmpretrain.registry import MODELS
+    from mmpretrain.structures import DataSample
+
+    from coc.mixing import placement
+    hub = MessageHub.get_current_instance()
+    hub.update_info('epoch', 5)
+    hub.update_info('max_epochs', 10)
+    model = MODELS.build(dict(
+        type='MixClassifier',
+        backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=8, base_channels=8),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=4, in_channels=64,
+                  loss=dict(type='CrossEntropyLoss')),
+        mixer=dict(type='CutMixer', placer=dict(type='SaliencyBox', mode='sal_non_sal')),
+        schedule=dict(mix_prob=1.0))).train()
+    inputs = torch.from_numpy(blob_images([(8, 8), (20, 20)] * 3)).permute(0, 3, 1, 2).float()
+    samples = [DataSample().set_gt_label(i % 4) for i in range(6)]
+    with pytest.raises(ValueError, match=r"add dict\(type='SaliencyMap'\)"):
+        model.loss(inputs, samples)
+    for sample, saliency_map in zip(samples, saliency_maps(inputs)):
+        sample.set_field(saliency_map.numpy(), 'saliency_map')
+
+    def no_in_step_maps(*args, **kwargs):
+        raise AssertionError('saliency computed on the training process')
+
+    monkeypatch.setattr(placement, 'saliency_maps', no_in_step_maps)
+    assert torch.isfinite(model.loss(inputs, samples)['loss'])
+
+
+@pytest.mark.parametrize('config', ['resnet32/resnet32_cifar100lt_r100_sal_corr.py',
+                                    'resnet32/resnet32_cifar100lt_r100_sal_non_sal.py',
+                                    'coc/coc_s_cifar100lt_sal_corr.py'])
+def test_saliency_configs_pack_the_maps(config):
+    from pathlib import Path
+
+    from mmcv.transforms import Compose
+    from mmengine.config import Config
+    cfg = Config.fromfile(Path(__file__).resolve().parents[2] / 'configs' / config)
+    pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
+    packed = pipeline(dict(img=blob_images([(8, 8)])[0], gt_label=1, img_shape=(32, 32)))
+    assert packed['data_samples'].saliency_map.shape == (32, 32)
+    assert cfg.model.mixer.placer.type.needs_saliency_maps

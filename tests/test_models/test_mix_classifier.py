@@ -6,6 +6,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import coc  # noqa: F401  (registers the parts)
+from coc.mixing.saliency import saliency_maps
 from coc.models.ghost_bn import GhostBatchNorm
 
 NUM_CLASSES = 4
@@ -73,6 +74,9 @@ CASES = {
 def test_mixing_step_trains(case):
     model = make_model(**CASES[case])
     inputs, samples = make_batch()
+    if model.mixer.needs_saliency_maps:  # what coc.datasets.SaliencyMap packs
+        for sample, saliency_map in zip(samples, saliency_maps(inputs)):
+            sample.set_field(saliency_map.numpy(), 'saliency_map')
     losses = model.loss(inputs, samples)
     total = sum(v for k, v in losses.items() if 'loss' in k)
     assert torch.isfinite(total)

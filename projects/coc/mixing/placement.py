@@ -34,8 +34,12 @@ class Placer(metaclass=ABCMeta):
 
     - ``needs_model_map`` (default False): True when the caller must pass ``fg_map``, the
       model's map of the foregrounds (the class-activation map of their labels).
+    - ``needs_saliency_maps`` (default False): True when the caller passes ``fg_map`` and
+      ``bg_map``, the saliency maps the data pipeline packed with the samples
+      (``coc.datasets.SaliencyMap``).
     """
     needs_model_map: bool = False
+    needs_saliency_maps: bool = False
 
     @abstractmethod
     def __call__(self, background: Tensor, foreground: Tensor, lam,
@@ -91,8 +95,10 @@ class SaliencyBox(Placer):
             OpenCV (see :func:`saliency_maps`); give the data preprocessor's values.
 
     ``fg_map`` / ``bg_map``, when passed, are used as the saliency maps ``[B, H, W]``
-    instead of computing them (e.g. maps precomputed offline).
+    instead of computing them: the mixing classifier passes the maps that
+    ``coc.datasets.SaliencyMap`` computed in the dataloader workers.
     """
+    needs_saliency_maps = True
 
     def __init__(self, mode: str = 'sal_corr', mean: Optional[Sequence[float]] = None,
                  std: Optional[Sequence[float]] = None, to_bgr: bool = True):

@@ -22,6 +22,7 @@ from coc.losses.soft_cross_entropy import LongTailLossBase
 from coc.mixing.distributed import PairingExchange
 from coc.mixing.pairing import Pairing
 from coc.mixing.registry import MIXERS, PAIRINGS
+from coc.mixing.saliency import sample_saliency_maps
 from coc.mixing.schedule import MixSchedule
 from ..ghost_bn import GhostBatchNorm
 from .feature_bank import FeatureBank
@@ -163,7 +164,8 @@ class MixClassifier(ImageClassifier):
     # -------------------------------------------------------------------------------- loss
     def loss(self, inputs: Tensor, data_samples: List[DataSample]) -> dict:
         """Decide -> features -> pair -> mix -> loss (see the class docstring)."""
-        streams = TwoStreams.split(inputs, data_samples, with_ids=self.bank is not None)
+        streams = TwoStreams.split(inputs, data_samples, with_ids=self.bank is not None,
+                                   with_saliency=self.mixer.needs_saliency_maps)
         mix, guided = self._decide(inputs.device, len(streams.bg))
         if not mix:
             return self._plain_loss(streams)
@@ -178,9 +180,10 @@ class MixClassifier(ImageClassifier):
         bg_feats, fg_feats, fg_map = self._pairing_inputs(pairing, streams)
         bg_index, cost = self._pair(pairing, bg_feats, fg_feats, streams.bg_labels,
                                     streams.fg_labels)
-        paired_bg, paired_labels, paired_ids = self.exchange.take(
-            bg_index, streams.bg, streams.bg_labels, streams.bg_ids)
-        cls_score, lam_bg = self._classify_mixed(paired_bg, streams, fg_map, paired_ids)
+        paired_bg, paired_labels, paired_ids, paired_saliency = self.exchange.take(
+            bg_index, streams.bg, streams.bg_labels, streams.bg_ids, streams.bg_saliency)
+        cls_score, lam_bg = self._classify_mixed(paired_bg, streams, fg_map, paired_ids,
+                                                 paired_saliency)
         losses = dict(loss=self._mixed_loss(cls_score, paired_labels, streams.fg_labels, lam_bg))
         if cost is not None and self.ot_cost_weight:
             losses[OT_COST_KEY] = self.ot_cost_weight * cost
@@ -267,12 +270,15 @@ class MixClassifier(ImageClassifier):
                                    result.transport_cost)
 
     def _classify_mixed(self, paired_bg: Tensor, streams: 'TwoStreams',
-                        fg_map: Optional[Tensor], paired_ids: Optional[Tensor]):
+                        fg_map: Optional[Tensor], paired_ids: Optional[Tensor],
+                        paired_saliency: Optional[Tensor]):
         """Logits of the mixed batch and each background label's weight; the bank learns
         both sources' features from the mixed pass."""
         if self.mixer.mixes_in_model:
             return self.mixer(paired_bg, streams.fg, model=self)
-        mixed, lam_bg = self.mixer(paired_bg, streams.fg, fg_map=fg_map)
+        if self.mixer.needs_saliency_maps:
+            fg_map = streams.fg_saliency
+        mixed, lam_bg = self.mixer(paired_bg, streams.fg, fg_map=fg_map, bg_map=paired_saliency)
         maps = self.backbone(mixed)
         if self.bank is not None:
             self._remember_mixed(maps, mixed, paired_bg, paired_ids, streams.fg_ids)
@@ -299,7 +305,7 @@ class MixClassifier(ImageClassifier):
 class TwoStreams(NamedTuple):
     """A two-stream training batch split into backgrounds (the instance-balanced stream) and
     as many foregrounds (the class-aware stream), with labels and, when asked, dataset
-    indices."""
+    indices and the saliency maps the data pipeline packed."""
     bg: Tensor
     fg: Tensor
     bg_samples: List[DataSample]
@@ -307,9 +313,12 @@ class TwoStreams(NamedTuple):
     fg_labels: Tensor
     bg_ids: Optional[Tensor]
     fg_ids: Optional[Tensor]
+    bg_saliency: Optional[Tensor] = None
+    fg_saliency: Optional[Tensor] = None
 
     @classmethod
-    def split(cls, inputs: Tensor, samples: List[DataSample], with_ids: bool) -> 'TwoStreams':
+    def split(cls, inputs: Tensor, samples: List[DataSample], with_ids: bool,
+              with_saliency: bool = False) -> 'TwoStreams':
         if inputs.shape[0] % 2:
             raise ValueError(
                 f'MixClassifier trains on two-stream batches (backgrounds then foregrounds) of '
@@ -318,8 +327,11 @@ class TwoStreams(NamedTuple):
         half = inputs.shape[0] // 2
         labels = torch.cat([s.gt_label for s in samples]).to(inputs.device)
         ids = _sample_ids(samples, inputs.device) if with_ids else None
+        maps = sample_saliency_maps(samples, inputs.device) if with_saliency else None
+        (bg_ids, fg_ids), (bg_maps, fg_maps) = [
+            (None, None) if rows is None else (rows[:half], rows[half:]) for rows in (ids, maps)]
         return cls(inputs[:half], inputs[half:], samples[:half], labels[:half], labels[half:],
-                   None if ids is None else ids[:half], None if ids is None else ids[half:])
+                   bg_ids, fg_ids, bg_maps, fg_maps)
 
 
 def _sample_ids(samples: List[DataSample], device) -> Tensor:

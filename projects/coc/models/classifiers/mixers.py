@@ -16,7 +16,8 @@ from coc.mixing.registry import MIXERS, PLACERS
 
 class Mixer(metaclass=ABCMeta):
     """Mixes row i of the paired backgrounds with row i of the foregrounds (``[B, C, H, W]``
-    each): ``mixer(bg, fg, fg_map=None, model=None) -> (mixed, lam_bg)``, the B mixed images
+    each): ``mixer(bg, fg, fg_map=None, model=None, bg_map=None) -> (mixed, lam_bg)``, the B
+    mixed images
     and the weight of each background label ``[B]``.
 
     Capabilities (read by the mixing classifier; set on the class, or in ``__init__`` when a
@@ -27,16 +28,20 @@ class Mixer(metaclass=ABCMeta):
     - ``mixes_in_model`` (default False): True when it mixes inside the model's forward
       (feature maps): it is then called with ``model`` and returns the logits of the mixed
       batch in place of images.
+    - ``needs_saliency_maps`` (default False): True when it needs ``fg_map`` and ``bg_map``,
+      the saliency maps the data pipeline packed with the samples.
     """
     needs_model_map: bool = False
     mixes_in_model: bool = False
+    needs_saliency_maps: bool = False
 
     def check(self, model: nn.Module) -> None:
         """Raise ValueError when ``model`` cannot be mixed this way (at build time)."""
 
     @abstractmethod
     def __call__(self, bg: Tensor, fg: Tensor, fg_map: Optional[Tensor] = None,
-                 model: Optional[nn.Module] = None) -> Tuple[Tensor, Tensor]:
+                 model: Optional[nn.Module] = None,
+                 bg_map: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
         """``(mixed, lam_bg)``; ``mixed`` are logits when ``mixes_in_model``."""
 
 
@@ -57,12 +62,14 @@ class CutMixer(Mixer):
                  per_sample_lam: bool = False) -> None:
         self.placer = PLACERS.build(placer)
         self.needs_model_map = self.placer.needs_model_map
+        self.needs_saliency_maps = self.placer.needs_saliency_maps
         self.alpha, self.per_sample_lam = alpha, per_sample_lam
 
     def __call__(self, bg: Tensor, fg: Tensor, fg_map: Optional[Tensor] = None,
-                 model: Optional[nn.Module] = None) -> Tuple[Tensor, Tensor]:
+                 model: Optional[nn.Module] = None,
+                 bg_map: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
         lam = sample_lam(self.alpha, bg.shape[0], self.per_sample_lam)
-        mixed, lam_bg = self.placer(bg, fg, lam, fg_map=fg_map)
+        mixed, lam_bg = self.placer(bg, fg, lam, fg_map=fg_map, bg_map=bg_map)
         return mixed, lam_bg.to(bg.device)
 
 
@@ -97,7 +104,8 @@ class AlignMixer(Mixer):
                              f'classifier; backbone children: {stages}')
 
     def __call__(self, bg: Tensor, fg: Tensor, fg_map: Optional[Tensor] = None,
-                 model: Optional[nn.Module] = None) -> Tuple[Tensor, Tensor]:
+                 model: Optional[nn.Module] = None,
+                 bg_map: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
         """Logits of the mixed batch from ``model.classify``, and ``lam_bg``."""
         batch = bg.shape[0]
         lam = float(sample_lam(self.alpha, 1, per_sample=False))
