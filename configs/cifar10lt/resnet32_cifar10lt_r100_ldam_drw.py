@@ -1,11 +1,14 @@
 # ResNet-32 on CIFAR-10-LT (ratio 100, from the CIFAR-10 training images), LDAM-DRW (Cao et al.,
 # NeurIPS 2019): cosine head, LDAM margins, deferred re-weighting from epoch 160.
-# The method is configs/resnet32/resnet32_cifar100lt_r100_ldam_drw.py; only the data change.
+# The method: configs/_base_/methods/resnet32_ldam_drw.py (as the CIFAR-100-LT rows).
 from mmengine.config import read_base
 
 with read_base():
-    from ..resnet32.resnet32_cifar100lt_r100_ldam_drw import *
-    from .._base_.datasets.cifar10lt_folder import *
+    from .._base_.methods.resnet32_ldam_drw import *
+    from .._base_.methods.resnet32_ldam_drw import train_dataloader as __method_loader
+    from .._base_.datasets.cifar10lt import *
 
-train_dataloader.dataset = train_dataset
+train_dataloader.dataset.imbalance_ratio = 100
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)
 model.head.num_classes = num_classes

@@ -2,13 +2,14 @@
 # through the balanced-softmax loss in CMO's form lam * BS(out, y_bg) + (1 - lam) * BS(out, y_fg)
 # (pair_form='per_label', naver-ai/cmo cifar_train.py). Without class weights this equals the
 # package's one-soft-target mean, so the numbers are those of the soft-target form.
+# The method: configs/_base_/methods/resnet32_bs_cmo.py.
 from mmengine.config import read_base
 
 with read_base():
-    from .resnet32_cifar100lt_r100_cmo import *
+    from .._base_.methods.resnet32_bs_cmo import *
+    from .._base_.methods.resnet32_bs_cmo import train_dataloader as __method_loader
+    from .._base_.datasets.cifar100lt import *
 
-from coc.engine.hooks import LongTailLossHook
-from coc.losses import BalancedSoftmaxLoss
-
-model.head.loss = dict(type=BalancedSoftmaxLoss, pair_form='per_label')  # prior from the hook
-custom_hooks.append(dict(type=LongTailLossHook))
+train_dataloader.dataset.imbalance_ratio = 100
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)

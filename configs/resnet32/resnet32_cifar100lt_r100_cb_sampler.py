@@ -1,10 +1,13 @@
 # ResNet-32 on CIFAR-100-LT (ratio 100), cross-entropy with class-balanced resampling
 # (p_k uniform over classes, with replacement) and no mixing: the sampler-only baseline.
+# The method: configs/_base_/methods/resnet32_cb_sampler.py.
 from mmengine.config import read_base
 
 with read_base():
-    from .resnet32_cifar100lt_r100_ce import *
+    from .._base_.methods.resnet32_cb_sampler import *
+    from .._base_.methods.resnet32_cb_sampler import train_dataloader as __method_loader
+    from .._base_.datasets.cifar100lt import *
 
-from coc.samplers import ClassAwareSampler
-
-train_dataloader.sampler = dict(type=ClassAwareSampler, q=0)
+train_dataloader.dataset.imbalance_ratio = 100
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)

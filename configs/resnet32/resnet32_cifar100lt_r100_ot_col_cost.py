@@ -1,10 +1,14 @@
 # CE + OT argmax T[:, k] + the transport cost <T, C> as a loss term (the notes' "+cost" row,
 # docs/results/reference.md): the extra forward passes keep their graph and the cost trains the
 # features.
+# The method: configs/_base_/methods/resnet32_ot_col_cost.py.
 from mmengine.config import read_base
 
 with read_base():
-    from .resnet32_cifar100lt_r100_ot_col import *
+    from .._base_.methods.resnet32_ot_col_cost import *
+    from .._base_.methods.resnet32_ot_col_cost import train_dataloader as __method_loader
+    from .._base_.datasets.cifar100lt import *
 
-model.pairing.update(with_cost=True, cost_grad='autodiff')
-model.update(ot_cost_weight=1.0)
+train_dataloader.dataset.imbalance_ratio = 100
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)

@@ -1,9 +1,14 @@
 # Both causes on one GPU: OT over the batch of 128 and BatchNorm over chunks of 16 (Ghost BN),
 # what nn.DataParallel on 8 GPUs did in the notes' best row
 # (docs/results/reference.md).
+# The method: configs/_base_/methods/resnet32_ot_col_cost_ghost16.py.
 from mmengine.config import read_base
 
 with read_base():
-    from .resnet32_cifar100lt_r100_ot_col_cost import *
+    from .._base_.methods.resnet32_ot_col_cost_ghost16 import *
+    from .._base_.methods.resnet32_ot_col_cost_ghost16 import train_dataloader as __method_loader
+    from .._base_.datasets.cifar100lt import *
 
-model.update(ghost_bn_size=16)
+train_dataloader.dataset.imbalance_ratio = 100
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)

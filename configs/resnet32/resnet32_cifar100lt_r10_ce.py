@@ -1,7 +1,12 @@
 # ResNet-32 on CIFAR-100-LT (ratio 10) with cross-entropy.
+# The method: configs/_base_/methods/resnet32_ce.py.
 from mmengine.config import read_base
 
 with read_base():
-    from .resnet32_cifar100lt_r100_ce import *
+    from .._base_.methods.resnet32_ce import *
+    from .._base_.methods.resnet32_ce import train_dataloader as __method_loader
+    from .._base_.datasets.cifar100lt import *
 
 train_dataloader.dataset.imbalance_ratio = 10
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)

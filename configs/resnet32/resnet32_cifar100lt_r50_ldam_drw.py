@@ -1,14 +1,12 @@
-# ResNet-32 on CIFAR-100-LT (ratio 50) with LDAM-DRW: cosine head, LDAM margins (0.5, s=30),
-# class-balanced (effective-number, beta 0.9999) loss weights from epoch 160.
+# ResNet-32 on CIFAR-100-LT (ratio 50) with LDAM-DRW.
+# The method: configs/_base_/methods/resnet32_ldam_drw.py.
 from mmengine.config import read_base
 
 with read_base():
-    from .resnet32_cifar100lt_r50_ce import *
+    from .._base_.methods.resnet32_ldam_drw import *
+    from .._base_.methods.resnet32_ldam_drw import train_dataloader as __method_loader
+    from .._base_.datasets.cifar100lt import *
 
-from coc.engine.hooks import LongTailLossHook
-from coc.losses import LDAMLoss
-from coc.models.classifiers import CosineClsHead
-
-model.head.type = CosineClsHead
-model.head.loss = dict(type=LDAMLoss, max_margin=0.5, scale=30.0)  # margins from the hook
-custom_hooks.append(dict(type=LongTailLossHook, drw_start_epoch=160, drw_beta=0.9999))
+train_dataloader.dataset.imbalance_ratio = 50
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)

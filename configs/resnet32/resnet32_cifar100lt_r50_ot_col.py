@@ -1,7 +1,12 @@
-# resnet32_cifar100lt_r100_ot_col at imbalance ratio 50 (docs/results/reference.md).
+# ResNet-32 on CIFAR-100-LT (ratio 50) with CE + OT-guided CutMix (argmax T[:, k]).
+# The method: configs/_base_/methods/resnet32_ot_col.py.
 from mmengine.config import read_base
 
 with read_base():
-    from .resnet32_cifar100lt_r100_ot_col import *
+    from .._base_.methods.resnet32_ot_col import *
+    from .._base_.methods.resnet32_ot_col import train_dataloader as __method_loader
+    from .._base_.datasets.cifar100lt import *
 
-train_dataloader.dataset.update(imbalance_ratio=50)
+train_dataloader.dataset.imbalance_ratio = 50
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)

@@ -2,10 +2,15 @@
 # ranked by their natural size and cut to ratio 50; 20 images per class held out as a
 # balanced test split. data_root = a folder of class folders (GTSRB's training images resized
 # to 32x32; the development machines have it at ../shared/data/gtsrb32/train).
+# The method: configs/_base_/methods/resnet32_ot_col.py; the training loader's batch settings
+# are the CIFAR-LT recipe's (cifar100_bs128_coc.py), the evaluators those of gtsrb32_lt.py.
 from mmengine.config import read_base
 
 with read_base():
-    from .resnet32_cifar100lt_r100_ot_col import *
+    from .._base_.methods.resnet32_ot_col import *
+    from .._base_.methods.resnet32_ot_col import train_dataloader as __method_loader
+    from .._base_.datasets.cifar100_bs128_coc import train_dataloader as __recipe_loader
+    from .._base_.datasets.gtsrb32_lt import test_evaluator, val_evaluator
 
 from mmengine.dataset import DefaultSampler
 from mmpretrain.datasets import CustomDataset, LoadImageFromFile, PackInputs, RandomCrop
@@ -28,8 +33,8 @@ source = dict(type=CustomDataset, data_root=data_root, with_label=True)
 long_tail = dict(type=LongTailDataset, imbalance_ratio=50, class_order='count',
                  holdout_per_class=20, seed=0)
 
-train_dataloader.dataset = dict(long_tail, split='train',
-                                dataset=dict(source, pipeline=train_pipeline))
+train_dataloader = dict(__recipe_loader, **__method_loader, dataset=dict(
+    long_tail, split='train', dataset=dict(source, pipeline=train_pipeline)))
 val_dataloader = dict(
     batch_size=100,
     num_workers=2,
