@@ -1,6 +1,8 @@
 import importlib.util
+import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,6 +32,51 @@ def load_tool():
         spec.loader.exec_module(module)
         return module
     return load
+
+
+def _write_cifar_batch(path, labels, label_key='fine_labels', rng=None):
+    """One batch file in the format of CIFAR's python version. Pixels are random from ``rng``;
+    without it each image stores its index in the batch in its first two bytes, so that a test
+    can tell which source images a split kept."""
+    labels = [int(y) for y in labels]
+    if rng is None:
+        index = np.arange(len(labels))
+        data = np.zeros((len(labels), 3 * 32 * 32), dtype=np.uint8)
+        data[:, 0], data[:, 1] = index // 256, index % 256
+    else:
+        data = rng.integers(0, 256, (len(labels), 3 * 32 * 32), dtype=np.uint8)
+    with open(path, 'wb') as f:
+        pickle.dump({'data': data, label_key: labels}, f)
+
+
+@pytest.fixture(scope='session')
+def write_cifar_batch():
+    """``write_cifar_batch(path, labels, label_key='fine_labels', rng=None)``; CIFAR-10's
+    files name the labels ``labels``."""
+    return _write_cifar_batch
+
+
+@pytest.fixture(scope='session')
+def make_cifar100(tmp_path_factory):
+    """``make_cifar100(train_labels, test_labels, rng=None)``: a new data root holding
+    ``cifar-100-python/{train,test}`` (pixels as :func:`_write_cifar_batch`)."""
+    def make(train_labels, test_labels, rng=None):
+        root = tmp_path_factory.mktemp('cifar100')
+        (root / 'cifar-100-python').mkdir()
+        _write_cifar_batch(root / 'cifar-100-python' / 'train', train_labels, rng=rng)
+        _write_cifar_batch(root / 'cifar-100-python' / 'test', test_labels, rng=rng)
+        return root
+    return make
+
+
+@pytest.fixture(scope='session')
+def tiny_cifar100_lt(make_cifar100):
+    """Random-pixel CIFAR-100 files with just enough training images for ratio 10 (the
+    largest long-tailed counts of the configs) and one test image per class."""
+    from coc.datasets.long_tail_profile import long_tail_counts
+    counts = long_tail_counts(100, 100, 10, 'exp')
+    return make_cifar100(np.repeat(np.arange(100), counts), np.arange(100),
+                         rng=np.random.default_rng(0))
 
 
 @pytest.fixture(autouse=True)

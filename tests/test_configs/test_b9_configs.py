@@ -1,6 +1,5 @@
 """Every guided-mixing config of docs/guided_cutmix.md ("Configs") builds and trains 2
 iterations on tiny synthetic CIFAR-100 files (same format as the real ones, random pixels)."""
-import pickle
 import re
 from pathlib import Path
 
@@ -9,8 +8,6 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from coc.datasets.long_tail_profile import long_tail_counts
-
 REPO = Path(__file__).resolve().parents[2]
 # The mixing rows (plain-loss rows such as r100_ce / r100_bs belong to the loss configs).
 MIX_ROW = re.compile(r'resnet32_cifar100lt_r\d+_(cmo|conf|ot|cost|sal|predict|align|otmix|bs_cmo|ldam_drw_cmo)')
@@ -18,26 +15,6 @@ MIX_CONFIGS = sorted(
     [p for p in (REPO / 'configs' / 'resnet32').glob('*.py') if MIX_ROW.match(p.stem)]
     + list((REPO / 'configs' / 'coc').glob('coc_s_cifar100lt_*.py'))
     + [p for p in [REPO / 'configs' / 'coc_s_cifar100lt_ot.py'] if p.exists()])
-
-
-def _write_batch(path, labels, rng):
-    data = rng.integers(0, 256, (len(labels), 3 * 32 * 32), dtype=np.uint8)
-    with open(path, 'wb') as f:
-        pickle.dump({'data': data, 'fine_labels': [int(y) for y in labels]}, f)
-
-
-@pytest.fixture(scope='module')
-def cifar100_root(tmp_path_factory):
-    """A CIFAR-100 folder with just enough training images for ratio 10 (the largest
-    long-tailed counts of the configs) and one test image per class."""
-    root = tmp_path_factory.mktemp('cifar100')
-    folder = root / 'cifar-100-python'
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    counts = long_tail_counts(100, 100, 10, 'exp')
-    _write_batch(folder / 'train', np.repeat(np.arange(100), counts), rng)
-    _write_batch(folder / 'test', np.arange(100), rng)
-    return root
 
 
 def test_every_b9_row_has_a_config():
@@ -51,12 +28,12 @@ def test_every_b9_row_has_a_config():
 
 
 @pytest.mark.parametrize('path', MIX_CONFIGS, ids=[p.stem for p in MIX_CONFIGS])
-def test_config_trains_two_iterations(path, cifar100_root, tmp_path):
+def test_config_trains_two_iterations(path, tiny_cifar100_lt, tmp_path):
     cfg = Config.fromfile(path)
     cfg.work_dir = str(tmp_path)
     cfg.log_level = 'WARNING'
     data = cfg.train_dataloader
-    data.dataset.update(data_root=str(cifar100_root), verify_md5=False)
+    data.dataset.update(data_root=str(tiny_cifar100_lt), verify_md5=False)
     data.update(batch_size=2, num_workers=0, persistent_workers=False)
     for key in ('val_dataloader', 'val_evaluator', 'val_cfg', 'test_dataloader',
                 'test_evaluator', 'test_cfg'):

@@ -7,33 +7,17 @@ from mmpretrain.registry import DATASETS
 from coc.datasets import CIFAR10LT, CIFAR100LT, get_class_counts, long_tail_counts
 
 
-def write_cifar_batch(path, labels, label_key):
-    # Each image stores its index in the batch in its first two bytes, so a test can tell
-    # which source images a split kept.
-    index = np.arange(len(labels))
-    data = np.zeros((len(labels), 3072), dtype=np.uint8)
-    data[:, 0], data[:, 1] = index // 256, index % 256
-    with open(path, 'wb') as f:
-        pickle.dump({'data': data, label_key: list(labels)}, f)
-
-
 def image_index(img):
     return int(img[0, 0, 0]) * 256 + int(img[0, 1, 0])
 
 
 @pytest.fixture(scope='module')
-def cifar100_root(tmp_path_factory):
+def cifar100_root(make_cifar100):
     """A folder in the format of cifar-100-python (500 train / 100 test images per class,
     labels in random order like the real files) with other bytes than the real one."""
-    root = tmp_path_factory.mktemp('cifar100')
-    folder = root / 'cifar-100-python'
-    folder.mkdir()
     rng = np.random.default_rng(0)
-    write_cifar_batch(folder / 'train', rng.permutation(np.repeat(np.arange(100), 500)),
-                      'fine_labels')
-    write_cifar_batch(folder / 'test', rng.permutation(np.repeat(np.arange(100), 100)),
-                      'fine_labels')
-    return root
+    train = rng.permutation(np.repeat(np.arange(100), 500))
+    return make_cifar100(train, rng.permutation(np.repeat(np.arange(100), 100)))
 
 
 @pytest.fixture(scope='module')
@@ -125,7 +109,7 @@ def test_md5_is_checked_by_default(cifar100_root):
         CIFAR100LT(data_root=str(cifar100_root), download=False)
 
 
-def test_cifar10_lt(tmp_path):
+def test_cifar10_lt(tmp_path, write_cifar_batch):
     folder = tmp_path / 'cifar-10-batches-py'
     folder.mkdir()
     rng = np.random.default_rng(0)

@@ -1,6 +1,5 @@
 """The plain long-tail configs of ResNet-32 (CE, Balanced Softmax, LDAM-DRW, class-balanced
 sampler) train 2 iterations and validate on small synthetic CIFAR-100 files."""
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -14,23 +13,6 @@ CONFIGS = Path(__file__).resolve().parents[2] / 'configs' / 'resnet32'
 VARIANTS = ('ce', 'bs', 'ldam_drw', 'cb_sampler')
 
 
-def write_batch(path, labels, rng):
-    data = rng.integers(0, 256, (len(labels), 3 * 32 * 32), dtype=np.uint8)
-    with open(path, 'wb') as f:
-        pickle.dump({'data': data, 'fine_labels': [int(y) for y in labels]}, f)
-
-
-@pytest.fixture(scope='module')
-def cifar100_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp('cifar100')
-    folder = root / 'cifar-100-python'
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    write_batch(folder / 'train', np.repeat(np.arange(100), long_tail_counts(100, 100, 10)), rng)
-    write_batch(folder / 'test', np.arange(100), rng)
-    return root
-
-
 @pytest.mark.parametrize('ratio', [100, 50, 10])
 @pytest.mark.parametrize('variant', VARIANTS)
 def test_every_ratio_and_variant_has_a_config(ratio, variant):
@@ -41,12 +23,12 @@ def test_every_ratio_and_variant_has_a_config(ratio, variant):
 
 # 'ce' is 'bs' without its loss and hook: the three below cover every part of the four.
 @pytest.mark.parametrize('variant', ('bs', 'ldam_drw', 'cb_sampler'))
-def test_config_trains_and_reports_shot_metrics(variant, cifar100_root, tmp_path):
+def test_config_trains_and_reports_shot_metrics(variant, tiny_cifar100_lt, tmp_path):
     cfg = Config.fromfile(CONFIGS / f'resnet32_cifar100lt_r100_{variant}.py')
     cfg.work_dir = str(tmp_path)
     cfg.log_level = 'WARNING'
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
-        loader.dataset.update(data_root=str(cifar100_root), verify_md5=False)
+        loader.dataset.update(data_root=str(tiny_cifar100_lt), verify_md5=False)
         loader.update(num_workers=0, persistent_workers=False)
     cfg.train_dataloader.batch_size = 2
     cfg.test_dataloader = cfg.test_evaluator = cfg.test_cfg = None
