@@ -53,6 +53,16 @@ CASES = {
         # 0efc75c (before): item 10, _local_scalar_dense 10, to 256, nonzero 0.
         ceilings={'aten::item': 9, 'aten::_local_scalar_dense': 9, 'aten::to': 251,
                   'aten::nonzero': 0}),
+    # OT-guided CutMix T[:, k] with global pairing: one process, so the exchange between
+    # processes is the identity (tests/test_mixing/test_distributed.py counts its fetch under
+    # two gloo processes); the counts hold the extra feature passes and POT's Sinkhorn.
+    'ot_col_global_resnet32': dict(
+        config='configs/resnet32/resnet32_cifar100lt_r100_ot_col.py',
+        options={'model.schedule': dict(mix_prob=1.0, start_epoch=0, end_epochs=0),
+                 'model.global_pairing': True},
+        batch=16,
+        ceilings={'aten::item': 5, 'aten::_local_scalar_dense': 5, 'aten::to': 258,
+                  'aten::nonzero': 0}),
 }
 
 
