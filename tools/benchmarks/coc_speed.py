@@ -155,7 +155,7 @@ def worker(args):
     import torch
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.device.startswith('cuda'):
+    if torch.device(args.device).index is not None:  # cuda:N: library handles on that GPU too
         torch.cuda.set_device(args.device)
     arch, part, implementation = args.worker
     model = build(args, arch, implementation)

@@ -77,7 +77,8 @@ def build(mode: str, device: str):
 
 def make_batch(batch_size: int, device: str):
     inputs = torch.randn(2 * batch_size, 3, 32, 32, device=device)
-    samples = [DataSample(metainfo=dict(sample_idx=i)).set_gt_label(i % 100)
+    # on the model's device, as the data preprocessor leaves them in training
+    samples = [DataSample(metainfo=dict(sample_idx=i)).set_gt_label(i % 100).to(device)
                for i in range(2 * batch_size)]
     return inputs, samples
 
