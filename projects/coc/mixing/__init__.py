@@ -1,4 +1,4 @@
-"""Mixing primitives of guided CutMix: boxes, saliency, placements, OT, pairing, AlignMixup."""
+"""Mixing primitives of guided CutMix: boxes, saliency, placers, OT, pairing, AlignMixup."""
 from .align_mixup import align_mix
 from .batch_augments import PlacedCutMix, SaliencyCutMix
 from .boxes import boxes_at, paste, random_boxes, sample_lam
@@ -6,7 +6,7 @@ from .optimal_transport import cosine_cost, sinkhorn_plan
 from .otmix import OTmixPairing
 from .pairing import (ConfusionPairing, CostMatrixPairing, OTPairing, Pairing, PairingResult,
                       RandomPairing)
-from .placement import Placer, PredictedBox, RandomBox, SaliencyBox
+from .placers import Placer, PredictedBox, RandomBox, SaliencyBox
 from .registry import MIXERS, PAIRINGS, PLACERS
 
 __all__ = [

@@ -1,8 +1,8 @@
-"""Single-stream CutMix with a swappable placement, as MMPretrain batch augments.
+"""Single-stream CutMix with a swappable placer, as MMPretrain batch augments.
 
 Used inside ``ClsDataPreprocessor(batch_augments=dict(augments=[...]))``: each sample is
 the background of a random partner's patch, like MMPretrain's ``CutMix``, but the box comes
-from one of our placements (per-sample ``lam`` by default) and the label weights follow each
+from one of our placers (per-sample ``lam`` by default) and the label weights follow each
 pasted area. The two-stream CMO step lives in the mixing classifier instead.
 """
 from typing import Optional, Sequence, Tuple, Union
@@ -12,7 +12,7 @@ from mmpretrain.registry import BATCH_AUGMENTS
 from torch import Tensor
 
 from .boxes import sample_lam
-from .placement import Placer, SaliencyBox
+from .placers import Placer, SaliencyBox
 from .registry import PLACERS
 
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from coc.mixing.boxes import box_size
-from coc.mixing.placement import PredictedBox, RandomBox, SaliencyBox, predicted_map
+from coc.mixing.placers import PredictedBox, RandomBox, SaliencyBox, predicted_map
 from coc.mixing.registry import PLACERS
 from coc.mixing.saliency import extreme_points, saliency_maps
 

@@ -1,6 +1,6 @@
 """Where the foreground patch goes (docs/mixing_primitives.md): random, saliency, model map.
 
-Every placement is a :class:`Placer`, registered in ``PLACERS``.
+Every placer is a :class:`Placer`, registered in ``PLACERS``.
 """
 from abc import ABCMeta, abstractmethod
 from typing import Optional, Sequence, Tuple, Union
