@@ -64,13 +64,14 @@ class GhostBatchNorm(_BatchNorm):
     def _chunks_norm(self, input: Tensor, size: int, count: int):
         """``count`` consecutive chunks of ``size`` samples as the channels of one batch norm
         (``[count * size, C, ...] -> [size, count * C, ...]``): normalised input, and each
-        chunk's mean and unbiased variance ``[count, C]`` (in fp32 or wider: batch norm's own
-        statistics, which it keeps in the dtype of the buffers it is given)."""
+        chunk's mean and unbiased variance ``[count, C]`` (batch norm's own statistics, in the
+        dtype of the buffers it is given)."""
         channels, rest = input.shape[1], input.shape[2:]
         grouped = input.reshape(count, size, channels, *rest).transpose(0, 1).reshape(
             size, count * channels, *rest)
-        stats_dtype = torch.promote_types(self.running_mean.dtype if self.track_running_stats
-                                          else input.dtype, torch.float32)
+        # Batch norm keeps its statistics in the dtype of its parameters (fp32 under AMP, also
+        # for fp16 inputs); a model cast to half has half parameters and buffers throughout.
+        stats_dtype = torch.float32 if self.weight is None else self.weight.dtype
         mean = torch.zeros(count * channels, dtype=stats_dtype, device=input.device)
         var = torch.ones_like(mean)
         repeat = (lambda p: None if p is None else p.repeat(count))
