@@ -172,11 +172,7 @@ class MixClassifier(ImageClassifier):
         if self.exchange.world * len(streams.bg) < 2:
             raise ValueError('a mixing batch needs at least 2 backgrounds to choose from, got 1: '
                              'use batch_size >= 2 per stream')
-        if self.bank is not None:
-            # Until every image of the (global) batch was seen once, pair at random.
-            ids = self.exchange.gather(torch.cat([streams.bg_ids, streams.fg_ids]))[0]
-            guided = guided and self.bank.all_seen(ids)
-        pairing = self.pairing if guided else self.random_pairing
+        pairing = self._pairing_for(guided, streams)
         bg_feats, fg_feats, fg_map = self._pairing_inputs(pairing, streams)
         bg_index, cost = self._pair(pairing, bg_feats, fg_feats, streams.bg_labels,
                                     streams.fg_labels)
@@ -227,6 +223,14 @@ class MixClassifier(ImageClassifier):
         draws = (torch.rand(2) < probs).to(device=device, dtype=torch.uint8)
         mix, guided = self.exchange.agree(draws, rows)
         return bool(mix), self.schedule.guided(epoch, bool(guided))
+
+    def _pairing_for(self, guided: bool, streams: 'TwoStreams') -> Pairing:
+        """The guided pairing on guided steps, else the random one; with remembered
+        features, random until every image of the (global) batch was seen once."""
+        if guided and self.bank is not None:
+            ids = self.exchange.gather(torch.cat([streams.bg_ids, streams.fg_ids]))[0]
+            guided = self.bank.all_seen(ids)
+        return self.pairing if guided else self.random_pairing
 
     def _pairing_inputs(self, pairing: Pairing, streams: 'TwoStreams'):
         """What ``pairing`` compares (per its ``space``: images, model features from fresh
