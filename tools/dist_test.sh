@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT. Without a GPU, runs on the CPU (gloo).
+# Python: $PYTHON, else the project's .venv, else python (tools/python_env.sh).
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
@@ -9,7 +10,7 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PYTHON=${PYTHON:-python}
+source "$DIR/python_env.sh"
 
 exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \

@@ -5,6 +5,7 @@ from .decoupling_hooks import ClassPriorHook, ReinitHook, TauNormSearchHook
 from .epoch_confusion_hook import EpochConfusionHook
 from .epoch_seed_hook import EpochSeedHook
 from .long_tail_loss_hook import LongTailLossHook
+from .progress_hook import ProgressHook
 
 __all__ = ['ClassCountsHook', 'EpochConfusionHook', 'EpochSeedHook', 'LongTailLossHook',
-           'ClassPriorHook', 'ReinitHook', 'TauNormSearchHook']
+           'ProgressHook', 'ClassPriorHook', 'ReinitHook', 'TauNormSearchHook']
