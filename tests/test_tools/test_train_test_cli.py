@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 from PIL import Image
+from mmengine.runner import Runner
 
 from coc.datasets import DigitsLT
 
@@ -16,11 +17,15 @@ OT_DEMO = 'configs/demo/coc_digits_lt_ot.py'
 HELPERS_ON_PATH = dict(PYTHONPATH=str(Path(__file__).resolve().parents[1] / 'helpers'))
 # Two short epochs keep each run to a few seconds; deterministic kernels for exact resume.
 FAST = ['train_cfg.max_epochs=2', 'train_cfg.val_interval=1', 'randomness.deterministic=True']
+# The tools run on the CPU on every machine: the resume test compares weights bit for bit,
+# which deterministic CPU kernels give (not every GPU op has a deterministic kernel), and the
+# two processes of dist_train.sh would each want a GPU of their own.
+NO_GPU = dict(CUDA_VISIBLE_DEVICES='')
 
 
 def run_tool(repo_root, *args, env=None, check=True):
     result = subprocess.run([sys.executable, *args], cwd=repo_root, capture_output=True,
-                            text=True, env={**os.environ, **(env or {})})
+                            text=True, env={**os.environ, **NO_GPU, **(env or {})})
     if check and result.returncode != 0:
         raise AssertionError(f'{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}')
     return result
@@ -79,7 +84,8 @@ def test_run_killed_mid_epoch_resumes_to_the_same_weights_and_metrics(repo_root,
 
 def test_two_cpu_processes_shard_the_data_and_agree_on_weights(repo_root, tmp_path):
     work = tmp_path / 'dist'
-    env = dict(HELPERS_ON_PATH, PYTHON=sys.executable, PORT='29531', OMP_NUM_THREADS='1')
+    env = dict(HELPERS_ON_PATH, **NO_GPU, PYTHON=sys.executable, PORT='29531',
+               OMP_NUM_THREADS='1')
     result = subprocess.run(
         ['bash', 'tools/dist_train.sh', DEMO, '2', '--work-dir', str(work), '--cfg-options',
          'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
@@ -103,11 +109,54 @@ def test_two_cpu_processes_shard_the_data_and_agree_on_weights(repo_root, tmp_pa
     (['tools/test.py', DEMO, 'README.md'], 'is not a PyTorch checkpoint'),
     (['tools/train.py', DEMO, '--resume', 'README.md'], 'is not a PyTorch checkpoint'),
     (['tools/train.py', DEMO, '--launcher', 'pytorch'], 'RANK expected, but not set'),
+    (['tools/train.py', DEMO, '--amp', '--cfg-options', 'optim_wrapper.type=ApexOptimWrapper'],
+     "--amp would replace the config's optim_wrapper type ApexOptimWrapper"),
+    (['tools/train.py', DEMO, '--auto-scale-lr'],
+     '--auto-scale-lr needs auto_scale_lr.base_batch_size in the config'),
 ])
 def test_bad_input_gets_one_clear_line(repo_root, args, message):
-    if '--launcher' in args and torch.cuda.is_available():
-        pytest.skip('the CPU launch path is only taken without a GPU')
     result = run_tool(repo_root, *args, check=False)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith('error: ')
     assert message in result.stderr
+
+
+@pytest.fixture
+def train_on_a_gpu_machine(load_tool, monkeypatch):
+    """tools/train.py's ``resolve_config`` as on a machine with a CUDA GPU."""
+    train = load_tool('train.py')
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setenv('LOCAL_RANK', '0')  # parse_args sets it; the test leaves no trace
+    return lambda *argv: train.resolve_config(train.parse_args([str(a) for a in argv]))
+
+
+@pytest.mark.parametrize('flags, dtype', [([], 'float16'), (['--amp-dtype', 'bfloat16'],
+                                                             'bfloat16')])
+def test_amp_upgrades_the_optim_wrapper_to_the_chosen_dtype(repo_root, tmp_path,
+                                                           train_on_a_gpu_machine, flags, dtype):
+    cfg = train_on_a_gpu_machine(repo_root / DEMO, '--amp', *flags, '--work-dir', tmp_path)
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.dtype == dtype and cfg.optim_wrapper.loss_scale == 'dynamic'
+    assert cfg.optim_wrapper.optimizer.lr == 0.1  # the demo's SGD, untouched
+
+
+def test_imagenet_schedule_trains_at_the_lr_auto_scale_lr_promises(repo_root, tmp_path,
+                                                                   train_on_a_gpu_machine,
+                                                                   monkeypatch):
+    """configs/_base_/schedules/imagenet_coc_300e.py: lr 1e-3 for 8 x 128 images, so one
+    process of 128 images trains at 1e-3 * 128 / 1024 in every parameter group."""
+    cfg = train_on_a_gpu_machine(repo_root / 'configs/coc/coc_tiny_8xb128_in1k.py', '--amp',
+                                 '--amp-dtype', 'bfloat16', '--auto-scale-lr',
+                                 '--work-dir', tmp_path)
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and cfg.optim_wrapper.dtype == 'bfloat16'
+    assert cfg.auto_scale_lr == dict(enable=True, base_batch_size=1024)
+    monkeypatch.undo()
+    # This machine has no GPU for AmpOptimWrapper; the lr scaling does not depend on it.
+    cfg.optim_wrapper.type = 'OptimWrapper'
+    del cfg.optim_wrapper['dtype'], cfg.optim_wrapper['loss_scale']
+    runner = Runner.from_cfg(cfg)
+    wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    runner.scale_lr(wrapper, runner.auto_scale_lr)
+    groups = wrapper.optimizer.param_groups  # (wrapper.param_groups adds the config's, unscaled)
+    assert len(groups) > 100  # one per parameter: paramwise_cfg's decay rules
+    assert [group['lr'] for group in groups] == pytest.approx([1e-3 * 128 / 1024] * len(groups))
