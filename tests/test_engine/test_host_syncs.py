@@ -5,9 +5,10 @@ On a GPU each counted op waits for the device or moves data between host and dev
 ``aten::item`` / ``aten::_local_scalar_dense`` (a tensor read as a Python number),
 ``aten::nonzero`` (its output size is known only after the kernel ran) and ``aten::to`` (a
 copy to another device or dtype; on the CPU the count also holds no-op calls, so it bounds the
-transfers from above). How the ceilings were measured: ``python tests/test_engine/test_host_syncs.py``
-prints each case's counts (one warm-up step, then one profiled ``train_step`` of the model its
-config builds, on a fixed synthetic batch); a case's ceiling is the count printed then.
+transfers from above). How the ceilings were measured:
+``python tests/test_engine/test_host_syncs.py`` prints each case's counts (one warm-up step,
+then one profiled ``train_step`` of the model its config builds, on a fixed synthetic batch);
+a case's ceiling is the count printed then.
 
 On the CPU some counted calls cost nothing that a GPU run pays: the range checks of host
 values (``lam``, box sizes), ``F.one_hot``'s label checks (skipped on CUDA), drawing a seed for
