@@ -28,6 +28,7 @@ setup(
     package_dir={'': 'projects'},
     packages=find_packages('projects'),
     install_requires=read_requirements('runtime.txt') + read_requirements('mminstall.txt'),
-    extras_require={'tests': read_requirements('tests.txt')},
+    extras_require={'tests': read_requirements('tests.txt'),
+                    'deploy': read_requirements('deploy.txt')},
     license='Apache-2.0',
 )

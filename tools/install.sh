@@ -114,7 +114,8 @@ fi
 
 step "OpenMMLab stack, POT, scikit-learn"
 "${PIP[@]}" --find-links "$WHEELHOUSE" -r "$ROOT/requirements/mminstall.txt" \
-  -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
+  -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt" \
+  -r "$ROOT/requirements/deploy.txt"
 done_step
 
 step "opencv-contrib (cv2.saliency)"

@@ -125,8 +125,10 @@ class RegionPartition:
             cols = []
             for col_slice, width in self._parts(1):
                 block = regions[:, row_slice, col_slice, :, :height, :width]
-                weights = average_pool_matrix((height, width), output_size, regions.dtype,
-                                              regions.device)
+                # Sizes traced as symbols (dynamic-shape ONNX export) cannot key the cache.
+                build = average_pool_matrix.__wrapped__ if isinstance(
+                    height * width, torch.SymInt) else average_pool_matrix
+                weights = build((height, width), output_size, regions.dtype, regions.device)
                 # Kept in the input's precision under autocast, as adaptive_avg_pool2d was.
                 with torch.autocast(regions.device.type, enabled=False):
                     pooled = block.reshape(-1, height * width) @ weights
