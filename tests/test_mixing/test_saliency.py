@@ -139,7 +139,7 @@ def test_mix_classifier_reads_the_pipeline_maps(monkeypatch):
     from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
 
-    from coc.mixing import placement
+    from coc.mixing import placers
     hub = MessageHub.get_current_instance()
     hub.update_info('epoch', 5)
     hub.update_info('max_epochs', 10)
@@ -161,7 +161,7 @@ def test_mix_classifier_reads_the_pipeline_maps(monkeypatch):
     def no_in_step_maps(*args, **kwargs):
         raise AssertionError('saliency computed on the training process')
 
-    monkeypatch.setattr(placement, 'saliency_maps', no_in_step_maps)
+    monkeypatch.setattr(placers, 'saliency_maps', no_in_step_maps)
     assert torch.isfinite(model.loss(inputs, samples)['loss'])
 
 
