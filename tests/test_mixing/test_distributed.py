@@ -12,7 +12,7 @@ from mmpretrain.structures import DataSample
 
 import coc  # noqa: F401
 from coc.mixing import distributed
-from coc.mixing.distributed import RowFetch, fetch_rows
+from coc.mixing.distributed import PairingExchange, RowFetch, fetch_rows
 
 WORLD = 2
 PER_RANK = 4
@@ -127,3 +127,33 @@ def test_fetch_plan_by_hand(monkeypatch):
     assert plan.send_index.tolist() == [0, 1]
     arrived = torch.tensor([0, 4, 5])
     assert arrived[plan.place].tolist() == [4, 0, 5]
+
+
+def _agree_worker(rank, port, out_dir):
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=WORLD)
+    try:
+        exchange = PairingExchange(global_pairing=True)
+        draws = torch.tensor([rank, 1 - rank])
+        agreed = exchange.agree(draws, rows=4)
+        try:
+            exchange.agree(draws, rows=4 + rank)
+            error = None
+        except ValueError as exc:
+            error = str(exc)
+        per_process = PairingExchange(global_pairing=False).agree(draws, rows=4 + rank)
+        torch.save(dict(agreed=agreed, error=error, per_process=per_process),
+                   os.path.join(out_dir, f'rank{rank}.pt'))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_processes_agree_on_rank_0s_draws_and_check_batch_sizes(tmp_path):
+    mp.start_processes(_agree_worker, args=(_free_port(), str(tmp_path)), nprocs=WORLD,
+                       join=True, start_method='fork')
+    for rank in range(WORLD):
+        result = torch.load(tmp_path / f'rank{rank}.pt')
+        assert result['agreed'] == [0, 1] and result['per_process'] == [0, 1]
+        assert result['error'] == ('global-batch pairing needs the same batch on every '
+                                   'process, got [4, 5]: keep drop_last=True in '
+                                   'TwoStreamBatchSampler')
