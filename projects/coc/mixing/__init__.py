@@ -13,5 +13,6 @@ __all__ = [
     'sample_lam', 'boxes_at', 'random_boxes', 'paste', 'cosine_cost', 'sinkhorn_plan',
     'PAIRINGS', 'PLACERS', 'MIXERS', 'Pairing', 'PairingResult', 'RandomPairing',
     'ConfusionPairing', 'CostMatrixPairing', 'OTPairing', 'OTmixPairing',
-    'Placer', 'RandomBox', 'SaliencyBox', 'PredictedBox', 'align_mix', 'PlacedCutMix', 'SaliencyCutMix'
+    'Placer', 'RandomBox', 'SaliencyBox', 'PredictedBox', 'align_mix', 'PlacedCutMix',
+    'SaliencyCutMix'
 ]
