@@ -10,6 +10,8 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
+from coc.mixing.pairing import Pairing
+
 
 def innermost_dataset_cfg(dataset_cfg: dict) -> dict:
     """The dataset config that holds the pipeline (wrappers keep theirs in ``dataset``)."""
@@ -45,8 +47,8 @@ class EpochConfusionHook(Hook):
     @staticmethod
     def _pairing(runner):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        pairing = getattr(model, 'pairing', None)
-        if not getattr(pairing, 'recomputed', False):
+        pairing = getattr(model, 'pairing', None)  # a plain ImageClassifier has none
+        if not isinstance(pairing, Pairing) or not pairing.recomputed:
             raise RuntimeError('EpochConfusionHook feeds a pairing whose confusion is recomputed '
                                'every epoch: use pairing=dict(type=OTmixPairing, '
                                'confusion=None, ...) or drop the hook')
