@@ -1,5 +1,4 @@
 import importlib.util
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -22,31 +21,22 @@ def shared_data():
     return SHARED_DATA
 
 
+def _load_tool(path: str):
+    spec = importlib.util.spec_from_file_location(Path(path).stem, REPO / 'tools' / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope='session')
 def load_tool():
     """``load_tool('analysis_tools/get_flops.py')``: a script under tools/ as a module (the
     tools are scripts, not a package)."""
-    def load(path: str):
-        spec = importlib.util.spec_from_file_location(Path(path).stem, REPO / 'tools' / path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    return load
+    return _load_tool
 
 
-def _write_cifar_batch(path, labels, label_key='fine_labels', rng=None):
-    """One batch file in the format of CIFAR's python version. Pixels are random from ``rng``;
-    without it each image stores its index in the batch in its first two bytes, so that a test
-    can tell which source images a split kept."""
-    labels = [int(y) for y in labels]
-    if rng is None:
-        index = np.arange(len(labels))
-        data = np.zeros((len(labels), 3 * 32 * 32), dtype=np.uint8)
-        data[:, 0], data[:, 1] = index // 256, index % 256
-    else:
-        data = rng.integers(0, 256, (len(labels), 3 * 32 * 32), dtype=np.uint8)
-    with open(path, 'wb') as f:
-        pickle.dump({'data': data, label_key: labels}, f)
+# The writer of tools/benchmarks/write_synthetic_cifar.py, which the GPU check uses too.
+_write_cifar_batch = _load_tool('benchmarks/write_synthetic_cifar.py').write_cifar_batch
 
 
 @pytest.fixture(scope='session')
