@@ -9,6 +9,9 @@ A table (configs/experiments/*.py) defines ``rows`` and optionally ``description
 and ``cfg_options``. ``run`` trains each row x seed with tools/train.py (or dist_train.sh) in
 WORK_ROOT/<table>/<row>/seed_<s>/, tests its last and its best-on-validation checkpoints with
 tools/test.py and writes result.json there; finished runs are skipped, a killed run resumes.
+A row with ``init_from=ROW`` starts, for each seed, from that earlier row's best-on-validation
+checkpoint of the same seed (``load_from``); with ``test_only=True`` too it trains nothing and
+tests that row's last and best checkpoints with its own config (post-hoc methods).
 ``collect`` turns the result.json files into <out>.md, <out>.json and <out>.png.
 docs/experiments.md has the table format and the run-dir layout.
 """
@@ -31,7 +34,8 @@ from mmengine.config import DictAction
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SEEDS = [0, 1, 2]
-ROW_KEYS = ('name', 'config', 'cfg_options', 'best_on', 'reference', 'gpus')
+ROW_KEYS = ('name', 'config', 'cfg_options', 'best_on', 'reference', 'gpus', 'init_from',
+            'test_only')
 BEST_LABELS = {'val': 'best on validation', 'test': 'best on test (published protocol)'}
 # (key in the test metrics, column title, key in a row's ``reference``)
 METRICS = [('lt/top1', 'top-1', 'top1'), ('lt/top5', 'top-5', 'top5'),
@@ -55,6 +59,8 @@ class Row:
     best_on: str
     reference: dict
     gpus: int = None  # this row's processes per run (e.g. a DDP-8 experiment), over --gpus
+    init_from: str = None  # the row whose checkpoints (same seed) this row starts from
+    test_only: bool = False  # tests init_from's checkpoints instead of training
 
     @property
     def slug(self) -> str:
@@ -92,6 +98,7 @@ def load_table(path: str) -> Table:
     table = Table(path, values.get('description', ''), list(seeds),
                   [load_row(row, i, shared, where) for i, row in enumerate(rows)])
     check_unique_names(table.rows, where)
+    check_init_from(table.rows, where)
     return table
 
 
@@ -122,8 +129,16 @@ def load_row(row, index: int, shared: dict, where: str) -> Row:
     if gpus is not None and not (type(gpus) is int and gpus > 0):
         raise UsageError(f'{where}: gpus must be a positive integer (processes of each run), '
                          f'got {gpus!r}')
+    init_from, test_only = row.get('init_from'), row.get('test_only', False)
+    if init_from is not None and not (isinstance(init_from, str) and init_from):
+        raise UsageError(f'{where}: init_from must be the name of another row, got '
+                         f'{init_from!r}')
+    if not isinstance(test_only, bool) or (test_only and init_from is None):
+        raise UsageError(f'{where}: test_only=True tests the checkpoints of another row: give '
+                         f'init_from=\'ROW NAME\' with it (got test_only={test_only!r})')
     options = {**shared, **checked_options(row.get('cfg_options', {}), f'{where} cfg_options')}
-    return Row(row['name'], row['config'], options, best_on, reference, gpus)
+    return Row(row['name'], row['config'], options, best_on, reference, gpus, init_from,
+               test_only)
 
 
 def check_unique_names(rows: list, where: str) -> None:
@@ -136,6 +151,22 @@ def check_unique_names(rows: list, where: str) -> None:
             raise UsageError(f'{where}: rows {seen[row.slug]!r} and {row.name!r} share the run '
                              f'dir name {row.slug!r}; rename one')
         seen[row.slug] = row.name
+
+
+def check_init_from(rows: list, where: str) -> None:
+    """``init_from`` names an earlier row that trains: rows run in table order, so its
+    checkpoints exist by the time they are needed."""
+    earlier = {}
+    for row in rows:
+        if row.init_from is not None:
+            source = earlier.get(row.init_from)
+            if source is None:
+                raise UsageError(f'{where}: row {row.name!r} has init_from={row.init_from!r}, '
+                                 f'which is not a row above it; rows above: {list(earlier)}')
+            if source.test_only:
+                raise UsageError(f'{where}: row {row.name!r} starts from {source.name!r}, which '
+                                 'trains nothing (test_only); start from a row that trains')
+        earlier[row.name] = row
 
 
 def check_row_configs(table: Table) -> None:
@@ -196,6 +227,7 @@ class Run:
     seed: int
     dir: Path
     gpus: int = None  # None: tools/*.py in one process; N: tools/dist_*.sh with N processes
+    source: object = None  # the Run of row.init_from with the same seed
 
     @property
     def label(self) -> str:
@@ -222,9 +254,12 @@ def tool_command(gpus, tool: str, positional: list, options: list) -> list:
             str(gpus), *options]
 
 
-def train_command(run: Run, resume: bool) -> list:
+def train_command(run: Run, resume: bool, load_from=None) -> list:
+    """``load_from``: the checkpoint a fresh run starts from (a resumed one has its own)."""
+    loaded = [] if resume or load_from is None else [
+        load_from if isinstance(load_from, Unquoted) else f'load_from={load_from}']
     options = ['--work-dir', display(run.dir), *(['--resume'] if resume else []),
-               '--cfg-options', f'randomness.seed={run.seed}', *run.options]
+               '--cfg-options', f'randomness.seed={run.seed}', *run.options, *loaded]
     return tool_command(run.gpus, 'train', [run.row.config], options)
 
 
@@ -244,8 +279,15 @@ def plan_runs(table: Table, seeds: list, work_root: Path, names=None, gpus=None)
             raise UsageError(f'--rows {unknown} not in table {display(table.path)}; its rows: '
                              f'{[row.name for row in rows]}')
         rows = [row for row in rows if row.name in names]
-    return [Run(row, seed, work_root / table.stem / row.slug / f'seed_{seed}', row.gpus or gpus)
-            for row in rows for seed in seeds]
+    def run_of(row: Row, seed: int) -> Run:
+        return Run(row, seed, work_root / table.stem / row.slug / f'seed_{seed}', row.gpus or gpus)
+
+    by_name = {row.name: row for row in table.rows}
+    runs = [run_of(row, seed) for row in rows for seed in seeds]
+    for run in runs:
+        if run.row.init_from is not None:
+            run.source = run_of(by_name[run.row.init_from], run.seed)
+    return runs
 
 
 def is_finished(run: Run) -> bool:
@@ -258,7 +300,45 @@ def is_trained(run: Run) -> bool:
 
 def same_settings(result: dict, row: Row) -> bool:
     return (result['config'] == row.config
-            and result['cfg_options'] == json.loads(json.dumps(row.cfg_options)))
+            and result['cfg_options'] == json.loads(json.dumps(row.cfg_options))
+            and result.get('init_from') == row.init_from
+            and result.get('test_only', False) == row.test_only)
+
+
+def source_checkpoints(run: Run) -> dict:
+    """The last and best checkpoints of the run ``run`` starts from; a clear error while that
+    run is not finished."""
+    source = run.source
+    if not is_finished(source):
+        raise RunFailed(f'{run.label} starts from {source.label}, which has not finished '
+                        f'({display(source.dir / "result.json")} is missing): run row '
+                        f'{source.row.name!r} first (python tools/experiments.py run TABLE '
+                        f'--rows {shlex.quote(source.row.name)} --seeds {run.seed})')
+    names = json.loads((source.dir / 'result.json').read_text())['checkpoints']
+    paths = {which: names.get(which) and source.dir / names[which] for which in ('last', 'best')}
+    for which, path in paths.items():
+        if path is not None and not path.is_file():
+            raise RunFailed(f'the {which} checkpoint of {source.label}, {display(path)}, is gone; '
+                            f'delete {display(source.dir)} and run that row again')
+    return paths
+
+
+def best_source_checkpoint(run: Run) -> Path:
+    best = source_checkpoints(run)['best']
+    if best is None:
+        raise RunFailed(f'{run.label} starts from the best checkpoint of {run.source.label}, '
+                        'which has none (its config\'s CheckpointHook has no save_best)')
+    return best
+
+
+def planned_source_checkpoints(run: Run) -> dict:
+    """For --dry-run: the source run's checkpoints, or shell expressions that name them once
+    that run has trained."""
+    if is_finished(run.source):
+        return {which: display(path) for which, path in source_checkpoints(run).items() if path}
+    quoted = shlex.quote(display(run.source.dir))
+    return {'last': Unquoted(f'"$(cat {quoted}/last_checkpoint)"'),
+            'best': Unquoted(f'"$(ls {quoted}/best_*.pth)"')}
 
 
 # --- run -------------------------------------------------------------------------------------
@@ -270,12 +350,18 @@ def print_commands(runs: list) -> None:
         if is_finished(run):
             print(f'# finished ({display(run.dir / "result.json")}): skipped')
             continue
-        if not is_trained(run):
-            resume = (run.dir / 'last_checkpoint').is_file()
-            print(shell_line(train_command(run, resume)))
         quoted = shlex.quote(display(run.dir))
         checkpoints = {'last': Unquoted(f'"$(cat {quoted}/last_checkpoint)"'),
                        'best': Unquoted(f'"$(ls {quoted}/best_*.pth)"')}
+        if run.row.test_only:
+            checkpoints = planned_source_checkpoints(run)
+        elif not is_trained(run):
+            resume = (run.dir / 'last_checkpoint').is_file()
+            load_from = None
+            if run.source is not None:
+                best = planned_source_checkpoints(run)['best']
+                load_from = Unquoted(f'load_from={best}') if isinstance(best, Unquoted) else best
+            print(shell_line(train_command(run, resume, load_from)))
         for which, checkpoint in checkpoints.items():
             print(shell_line(test_command(run, checkpoint, which)))
 
@@ -309,9 +395,14 @@ def skip_warning(run: Run) -> str:
 
 def execute(run: Run) -> None:
     run.dir.mkdir(parents=True, exist_ok=True)
-    train_seconds = train(run)
+    if run.row.test_only:
+        train_seconds, load_from = None, None
+        checkpoints = source_checkpoints(run)
+    else:
+        load_from = None if run.source is None else best_source_checkpoint(run)
+        train_seconds = train(run, load_from)
+        checkpoints = {'last': last_checkpoint(run), 'best': best_checkpoint(run)}
     started = time.monotonic()
-    checkpoints = {'last': last_checkpoint(run), 'best': best_checkpoint(run)}
     if checkpoints['best'] is None:
         print(f'  no best checkpoint in {display(run.dir)} (the config\'s CheckpointHook has no '
               'save_best): best = null', flush=True)
@@ -319,20 +410,23 @@ def execute(run: Run) -> None:
                for which, checkpoint in checkpoints.items()}
     write_json(run.dir / 'result.json', dict(
         row=run.row.name, seed=run.seed, config=run.row.config, cfg_options=run.row.cfg_options,
-        best_on=run.row.best_on, gpus=run.gpus,
-        checkpoints={which: c and c.name for which, c in checkpoints.items()},
+        best_on=run.row.best_on, gpus=run.gpus, init_from=run.row.init_from,
+        test_only=run.row.test_only, load_from=load_from and display(load_from),
+        # a test-only run's checkpoints are in its init_from run's dir
+        checkpoints={which: c and (display(c) if run.row.test_only else c.name)
+                     for which, c in checkpoints.items()},
         last=metrics['last'], best=metrics['best'],
         seconds=dict(train=train_seconds, test=time.monotonic() - started)))
 
 
-def train(run: Run) -> float:
+def train(run: Run, load_from: Path = None) -> float:
     """Seconds of the training invocation that finished it (a resumed run: the last part)."""
     done = run.dir / 'train_done.json'
     if done.is_file():
         return json.loads(done.read_text())['seconds']
     resume = (run.dir / 'last_checkpoint').is_file()
     started = time.monotonic()
-    call(run, train_command(run, resume), 'training')
+    call(run, train_command(run, resume, load_from and display(load_from)), 'training')
     seconds = time.monotonic() - started
     write_json(done, dict(seconds=seconds, resumed=resume))
     return seconds

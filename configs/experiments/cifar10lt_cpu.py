@@ -40,6 +40,11 @@ cfg_options = {
     'default_hooks.logger.interval': 8,
 }
 
+# cRT / LWS retrain the classifier for 10 epochs (Kang et al. use 10 on ImageNet-LT): lr 0.1
+# after a 1-epoch warm-up, x0.01 at epochs 6 and 8.
+second_stage = {'train_cfg.max_epochs': 10, 'train_cfg.val_interval': 2,
+                'param_scheduler.0.end': 1, 'param_scheduler.1.milestones': [6, 8]}
+
 family = 'configs/cifar10lt/resnet32_cifar10lt_r100_'
 rows = [
     dict(name='CE', config=family + 'ce.py'),
@@ -52,4 +57,12 @@ rows = [
     dict(name='OT-guided CutMix T[:, k]', config=family + 'ot_col.py'),
     dict(name='OT on remembered logits', config=family + 'ot_col_remembered.py'),
     dict(name='Logit-adjusted loss', config=family + 'la.py'),
+    # Post-hoc and decoupled methods on the CE row's runs of the same seed: nothing trained
+    # (test_only: the CE run's last and best checkpoints, tested with the row's config), or
+    # 10 epochs from the CE run's best-on-validation checkpoint (cRT, LWS).
+    dict(name='CE + post-hoc LA', config=family + 'la_posthoc.py', init_from='CE',
+         test_only=True),
+    dict(name='CE + tau-norm', config=family + 'tau_norm.py', init_from='CE', test_only=True),
+    dict(name='CE + cRT', config=family + 'crt.py', init_from='CE', cfg_options=second_stage),
+    dict(name='CE + LWS', config=family + 'lws.py', init_from='CE', cfg_options=second_stage),
 ]

@@ -207,6 +207,62 @@ def test_a_row_with_its_own_gpus_runs_that_many_processes(experiments, tmp_path)
     assert ddp8[0][1] == f'PYTHON={sys.executable}'
 
 
+def second_stage_rows() -> list:
+    """CE as in the tiny table, a post-hoc row on its checkpoints, a row trained from it."""
+    return [tiny_rows(kill=False)[0],
+            dict(name='post hoc', config=DEMO, init_from='CE', test_only=True),
+            dict(name='from CE', config=DEMO, init_from='CE',
+                 cfg_options={'train_cfg.max_epochs': 1})]
+
+
+def test_rows_that_start_from_another_row_use_its_same_seed_checkpoints(experiments,
+                                                                        table_runs, tmp_path):
+    work_root = table_runs['work_root']
+    table = write_table(tmp_path / 'tiny.py', second_stage_rows(), cfg_options=TINY)
+    ce = {seed: json.loads((run_dir(work_root, 'tiny', 'ce', seed) / 'result.json').read_text())
+          for seed in (0, 1)}
+    code, out, err = invoke(experiments, 'run', table, '--seeds', 0, 1, '--work-root',
+                            work_root, '--rows', 'post hoc', 'from CE', '--dry-run')
+    assert code == 0, err
+    lines = [shlex.split(line) for line in commands_in(out)]
+    assert len(lines) == 2 * 2 + 3 * 2  # post hoc: two tests per seed; from CE: train + tests
+    for seed in (0, 1):
+        ce_dir = run_dir(work_root, 'tiny', 'ce', seed)
+        test_last, test_best = lines[2 * seed:2 * seed + 2]
+        assert test_last[3] == str(ce_dir / ce[seed]['checkpoints']['last'])
+        assert test_best[3] == str(ce_dir / ce[seed]['checkpoints']['best'])
+        train = lines[4 + 3 * seed]
+        assert train[1] == 'tools/train.py'
+        assert parsed_cfg_options(train)['load_from'] == str(
+            ce_dir / ce[seed]['checkpoints']['best'])
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv('OMP_NUM_THREADS', '1')
+        code, out, err = invoke(experiments, 'run', table, '--seeds', 0, '--work-root',
+                                work_root, '--rows', 'post hoc', 'from CE')
+    assert code == 0, out[-3000:] + err[-3000:]
+    post_hoc = json.loads((run_dir(work_root, 'tiny', 'post_hoc', 0) / 'result.json').read_text())
+    ce_dir = run_dir(work_root, 'tiny', 'ce', 0)
+    assert post_hoc['checkpoints'] == {k: str(ce_dir / v) for k, v in ce[0]['checkpoints'].items()}
+    # The same checkpoints tested with the same config: the CE run's numbers, to the digit.
+    assert post_hoc['last'] == ce[0]['last'] and post_hoc['best'] == ce[0]['best']
+    assert not (run_dir(work_root, 'tiny', 'post_hoc', 0) / 'train_done.json').exists()
+    from_ce = run_dir(work_root, 'tiny', 'from_ce', 0)
+    best = str(ce_dir / ce[0]['checkpoints']['best'])
+    assert f'load_from={best}' in train_lines(from_ce)[0]
+    assert f'Load checkpoint from {best}' in (from_ce / 'run.log').read_text()
+    assert json.loads((from_ce / 'result.json').read_text())['load_from'] == best
+
+
+def test_a_row_whose_source_has_not_run_names_the_row_to_run_first(experiments, tmp_path):
+    table = write_table(tmp_path / 'tiny.py', second_stage_rows())
+    code, out, err = invoke(experiments, 'run', table, '--seeds', 3, '--work-root', tmp_path,
+                            '--rows', 'post hoc')
+    assert code == 1
+    assert err.startswith('error: post hoc seed 3 starts from CE seed 3, which has not finished')
+    assert "run row 'CE' first" in err
+
+
 def parsed_cfg_options(argv: list) -> dict:
     """What tools/train.py and tools/test.py read back from the printed --cfg-options."""
     parser = argparse.ArgumentParser()
@@ -306,6 +362,15 @@ BAD_TABLES = [
     ('typo_key', f'rows = [dict(name="A", config="{DEMO}", '
                  'cfg_options={"train_cfg.max_epoch": 1})]\n',
      "row 'A': unknown --cfg-options key 'train_cfg.max_epoch'"),
+    ('init_from_below', f'rows = [dict(name="B", config="{DEMO}", init_from="A"), '
+                        f'dict(name="A", config="{DEMO}")]\n',
+     "row 'B' has init_from='A', which is not a row above it"),
+    ('test_only_alone', f'rows = [dict(name="A", config="{DEMO}", test_only=True)]\n',
+     "test_only=True tests the checkpoints of another row: give init_from="),
+    ('from_test_only', f'rows = [dict(name="A", config="{DEMO}"), dict(name="B", '
+                       f'config="{DEMO}", init_from="A", test_only=True), '
+                       f'dict(name="C", config="{DEMO}", init_from="B")]\n',
+     "row 'C' starts from 'B', which trains nothing (test_only)"),
 ]
 
 

@@ -3,11 +3,9 @@ logits in the loss (Eq. 10) or subtracted from them at test time (Eq. 9)."""
 from typing import Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
-from .balanced_softmax import check_class_counts
-from .soft_cross_entropy import LongTailLossBase
+from .balanced_softmax import BalancedSoftmaxLoss, check_class_counts
 
 
 def log_prior(class_counts, name: str, num_classes: int, device=None) -> torch.Tensor:
@@ -24,7 +22,7 @@ def adjust_logits(logits: torch.Tensor, class_counts, tau: float = 1.0) -> torch
 
 
 @MODELS.register_module()
-class LogitAdjustedLoss(LongTailLossBase):
+class LogitAdjustedLoss(BalancedSoftmaxLoss):
     """``CE(logits + tau * log(n_k / N), target)``: the logit-adjusted loss (Eq. 10).
 
     ``tau = 1`` is Balanced Softmax; the paper's CIFAR results use ``tau = 1``. At test time
@@ -39,12 +37,11 @@ class LogitAdjustedLoss(LongTailLossBase):
 
     def __init__(self, tau: float = 1.0, class_counts: Optional[Sequence[int]] = None,
                  **kwargs) -> None:
-        super().__init__(**kwargs)
         if not tau >= 0:
             raise ValueError(f'LogitAdjustedLoss tau must be >= 0 (0 = plain CE), got {tau}')
-        self.tau, self.class_counts = float(tau), class_counts
+        super().__init__(**kwargs)
+        self.tau = float(tau)
+        self.class_counts = class_counts  # after tau: the per-class term is tau * log prior
 
-    def log_probs(self, cls_score: torch.Tensor) -> torch.Tensor:
-        prior = log_prior(self.class_counts, type(self).__name__, cls_score.shape[1],
-                          cls_score.device)
-        return F.log_softmax(cls_score + self.tau * prior, dim=1)
+    def from_counts(self, counts: torch.Tensor) -> torch.Tensor:
+        return self.tau * super().from_counts(counts)
