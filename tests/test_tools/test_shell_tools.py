@@ -32,7 +32,7 @@ def fake_repo(repo_root, tmp_path):
     """The shell tools in a repository of their own, with stand-ins for python and srun."""
     repo = tmp_path / 'repo'
     (repo / 'tools').mkdir(parents=True)
-    for script in [*SCRIPTS, 'python_env.sh']:
+    for script in [*SCRIPTS, 'python_env.sh', 'slurm_srun.sh']:
         shutil.copy(repo_root / 'tools' / script, repo / 'tools' / script)
     make_recorder(tmp_path / 'bin' / 'python')
     make_recorder(tmp_path / 'bin' / 'srun')
