@@ -1,4 +1,5 @@
-# CIFAR-10-LT (ratio 100) at CPU scale: seven long-tail methods, 3 seeds each, on 2 CPU cores.
+# CIFAR-10-LT (ratio 100) at CPU scale: long-tail methods, 3 seeds each, on 2 CPU cores (the
+# post-hoc and second-stage rows start from the CE row's runs of the same seed).
 #   python tools/experiments.py run configs/experiments/cifar10lt_cpu.py
 #   python tools/experiments.py collect configs/experiments/cifar10lt_cpu.py
 # Data: data/cifar10/train = the 50,000 CIFAR-10 training images as class folders
@@ -7,7 +8,7 @@
 #   mkdir -p data/cifar10 && ln -s ../../../shared/data/cifar10/train data/cifar10/train).
 #
 # Why this protocol: one ResNet-32 step of 128 images takes about 1 s on the 2 cores of the
-# development machine, so the 21 runs (7 rows x 3 seeds) can afford about 250 steps each in
+# development machine, so the 21 training runs of the first 7 rows can afford about 250 steps each in
 # the ~1.5 hours of a session. Mixing is a regulariser that pays off over many epochs (CMO
 # trains 200), so the budget goes to epochs rather than images: the head class keeps 400
 # images instead of 4,400 (988 training images, 8 steps per epoch) for 30 epochs, with the
@@ -23,7 +24,10 @@ description = (
     '(988 training images: many = 3 classes > 100 images, medium = 3, few = 4 < 20), 30 '
     'epochs of SGD (batch 128, lr 0.1, x0.01 at epochs 24 and 27), each method as its '
     'CIFAR-100-LT config runs it. Test: 500 held-out images per class (5,000); the best '
-    'checkpoint is chosen on 100 other held-out images per class, never on the test split.')
+    'checkpoint is chosen on 100 other held-out images per class, never on the test split. '
+    'Post-hoc rows (post-hoc LA, tau-norm; tau chosen on the validation split) test the CE '
+    "row's last and best checkpoints of the same seed; cRT and LWS train 10 epochs from its "
+    'best one.')
 
 seeds = [0, 1, 2]
 
