@@ -8,8 +8,8 @@
 #   mkdir -p data/cifar10 && ln -s ../../../shared/data/cifar10/train data/cifar10/train).
 #
 # Why this protocol: one ResNet-32 step of 128 images takes about 1 s on the 2 cores of the
-# development machine, so the 21 training runs of the first 7 rows can afford about 250 steps each in
-# the ~1.5 hours of a session. Mixing is a regulariser that pays off over many epochs (CMO
+# development machine, so the 21 training runs of the first 7 rows can afford about 250
+# steps each in the ~1.5 hours of a session. Mixing is a regulariser that pays off over many epochs (CMO
 # trains 200), so the budget goes to epochs rather than images: the head class keeps 400
 # images instead of 4,400 (988 training images, 8 steps per epoch) for 30 epochs, with the
 # ratio (100), the class order and every method's settings unchanged. The recipe's epochs
