@@ -8,17 +8,17 @@
 #   mkdir -p data/cifar10 && ln -s ../../../shared/data/cifar10/train data/cifar10/train).
 #
 # Why this protocol: one ResNet-32 step of 128 images takes about 1 s on the 2 cores of the
-# development machine, so the 21 training runs of the first 7 rows can afford about 250
-# steps each in the ~1.5 hours of a session. Mixing is a regulariser that pays off over many epochs (CMO
-# trains 200), so the budget goes to epochs rather than images: the head class keeps 400
+# development machine, so the 21 training runs of the first 7 rows can afford about 250 steps
+# each in the ~1.5 hours of a session. Mixing is a regulariser that pays off over many epochs
+# (CMO trains 200), so the budget goes to epochs rather than images: the head class keeps 400
 # images instead of 4,400 (988 training images, 8 steps per epoch) for 30 epochs, with the
-# ratio (100), the class order and every method's settings unchanged. The recipe's epochs
-# scale by 30 / 200: lr x0.01 at epochs 24 and 27 (160 and 180 of 200), DRW from epoch 24,
-# 2 warm-up epochs; CMO mixes from epoch 4 to 3 epochs before the end, as in its code.
-# Validation every 5 epochs on the 1,000 validation images chooses the best checkpoint; the
-# test split (5,000 images) is evaluated once per run, on the last and on that checkpoint.
-# At this scale the schedule is still short for mixing: read the table as "what helps in a
-# 30-epoch budget", not as the 200-epoch results.
+# ratio (100), the class order and every method's settings unchanged. The recipe's epochs scale
+# by 30 / 200: lr x0.01 at epochs 24 and 27 (160 and 180 of 200), DRW from epoch 24, 2 warm-up
+# epochs; CMO mixes from epoch 4 to 3 epochs before the end, as in its code. Validation every 5
+# epochs on the 1,000 validation images chooses the best checkpoint; the test split (5,000
+# images) is evaluated once per run, on the last and on that checkpoint. At this scale the
+# schedule is still short for mixing: read the table as "what helps in a 30-epoch budget", not
+# as the 200-epoch results.
 description = (
     'CIFAR-10-LT, imbalance ratio 100, ResNet-32, CPU protocol: 400 images in the head class '
     '(988 training images: many = 3 classes > 100 images, medium = 3, few = 4 < 20), 30 '
