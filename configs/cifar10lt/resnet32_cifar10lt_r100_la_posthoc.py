@@ -1,11 +1,15 @@
-# ResNet-32 on CIFAR-10-LT (ratio 100, from the CIFAR-10 training images), post-hoc logit
-# adjustment (Menon et al., ICLR 2021, arXiv:2007.07314, Eq. 9) of a CE model.
-# The method is configs/resnet32/resnet32_cifar100lt_r100_la_posthoc.py; only the data change.
+# ResNet-32 on CIFAR-10-LT (ratio 100, from the CIFAR-10 training images), post-hoc logit adjustment (Menon et al., ICLR 2021,
+# arXiv:2007.07314, Eq. 9) of a CE model; nothing is trained:
+#   python tools/test.py configs/cifar10lt/resnet32_cifar10lt_r100_la_posthoc.py CE_CHECKPOINT
+# The method: configs/_base_/methods/resnet32_la_posthoc.py.
 from mmengine.config import read_base
 
 with read_base():
-    from ..resnet32.resnet32_cifar100lt_r100_la_posthoc import *
-    from .._base_.datasets.cifar10lt_folder import *
+    from .._base_.methods.resnet32_la_posthoc import *
+    from .._base_.methods.resnet32_la_posthoc import train_dataloader as __method_loader
+    from .._base_.datasets.cifar10lt import *
 
-train_dataloader.dataset = train_dataset
+train_dataloader.dataset.imbalance_ratio = 100
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)
 model.head.num_classes = num_classes

@@ -1,22 +1,14 @@
-# cRT, classifier re-training (Kang et al., ICLR 2020, arXiv:1910.09217, Sec. 4): the backbone of
-# a model trained with cross-entropy is frozen (BatchNorm statistics too), the linear head is
-# re-initialised and trained for 10 epochs on class-balanced batches.
-#   python tools/train.py configs/resnet32/resnet32_cifar100lt_r100_crt.py \
-#       --cfg-options load_from=CE_CHECKPOINT
+# ResNet-32 on CIFAR-100-LT (ratio 100), cRT: the CE model's head re-trained on class-balanced
+# batches, backbone frozen (Kang et al., ICLR 2020, arXiv:1910.09217):
+#   python tools/train.py configs/resnet32/resnet32_cifar100lt_r100_crt.py --cfg-options load_from=CE_CHECKPOINT
+# The method: configs/_base_/methods/resnet32_crt.py.
 from mmengine.config import read_base
 
 with read_base():
-    from .resnet32_cifar100lt_r100_ce import *
+    from .._base_.methods.resnet32_crt import *
+    from .._base_.methods.resnet32_crt import train_dataloader as __method_loader
+    from .._base_.datasets.cifar100lt import *
 
-from coc.engine.hooks import ReinitHook
-from coc.models.classifiers import DecoupledClassifier
-from coc.samplers import ClassAwareSampler
-
-model.type = DecoupledClassifier
-model.frozen = ('backbone', 'neck')
-custom_hooks.append(dict(type=ReinitHook, modules=('head', )))
-train_dataloader.sampler = dict(type=ClassAwareSampler, q=0)  # uniform over classes
-
-train_cfg.update(max_epochs=10, val_interval=2)
-param_scheduler[0].end = 1
-param_scheduler[1].milestones = [6, 8]
+train_dataloader.dataset.imbalance_ratio = 100
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)

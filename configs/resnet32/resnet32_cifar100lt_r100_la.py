@@ -1,12 +1,13 @@
-# ResNet-32 on CIFAR-100-LT (ratio 100) with the logit-adjusted loss (Menon et al., ICLR 2021,
-# arXiv:2007.07314, Eq. 10: CE of logits + tau * log prior, tau = 1 as in their CIFAR runs).
+# ResNet-32 on CIFAR-100-LT (ratio 100), the logit-adjusted loss (Menon et al., ICLR 2021,
+# arXiv:2007.07314, Eq. 10, tau = 1)
+# The method: configs/_base_/methods/resnet32_la.py.
 from mmengine.config import read_base
 
 with read_base():
-    from .resnet32_cifar100lt_r100_ce import *
+    from .._base_.methods.resnet32_la import *
+    from .._base_.methods.resnet32_la import train_dataloader as __method_loader
+    from .._base_.datasets.cifar100lt import *
 
-from coc.engine.hooks import LongTailLossHook
-from coc.losses import LogitAdjustedLoss
-
-model.head.loss = dict(type=LogitAdjustedLoss, tau=1.0)  # prior from LongTailLossHook
-custom_hooks.append(dict(type=LongTailLossHook))
+train_dataloader.dataset.imbalance_ratio = 100
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)

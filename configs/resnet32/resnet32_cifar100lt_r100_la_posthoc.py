@@ -1,15 +1,14 @@
-# Post-hoc logit adjustment (Menon et al., ICLR 2021, arXiv:2007.07314, Eq. 9) of a model trained
-# with cross-entropy: at test, predictions are softmax(logits - tau * log prior), tau = 1.
-# Nothing is trained; test the CE model's checkpoint with this config:
+# ResNet-32 on CIFAR-100-LT (ratio 100), post-hoc logit adjustment (Menon et al., ICLR 2021,
+# arXiv:2007.07314, Eq. 9) of a CE model; nothing is trained:
 #   python tools/test.py configs/resnet32/resnet32_cifar100lt_r100_la_posthoc.py CE_CHECKPOINT
+# The method: configs/_base_/methods/resnet32_la_posthoc.py.
 from mmengine.config import read_base
 
 with read_base():
-    from .resnet32_cifar100lt_r100_ce import *
+    from .._base_.methods.resnet32_la_posthoc import *
+    from .._base_.methods.resnet32_la_posthoc import train_dataloader as __method_loader
+    from .._base_.datasets.cifar100lt import *
 
-from coc.engine.hooks import ClassPriorHook
-from coc.models.classifiers import DecoupledClassifier
-
-model.type = DecoupledClassifier
-model.logit_adjust_tau = 1.0
-custom_hooks.append(dict(type=ClassPriorHook))  # the prior of a test-only run
+train_dataloader.dataset.imbalance_ratio = 100
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)

@@ -1,22 +1,14 @@
-# LWS, learnable weight scaling (Kang et al., ICLR 2020, arXiv:1910.09217, Sec. 4): the backbone
-# and the linear head of a model trained with cross-entropy are frozen; only one scale per
-# class (f_k, logits f_k * (w_k . x + b_k), starting at 1) is trained, for 10 epochs on
-# class-balanced batches.
-#   python tools/train.py configs/resnet32/resnet32_cifar100lt_r100_lws.py \
-#       --cfg-options load_from=CE_CHECKPOINT
+# ResNet-32 on CIFAR-100-LT (ratio 100), LWS: per-class scales of the CE model's head learnt on
+# class-balanced batches (Kang et al., ICLR 2020, arXiv:1910.09217):
+#   python tools/train.py configs/resnet32/resnet32_cifar100lt_r100_lws.py --cfg-options load_from=CE_CHECKPOINT
+# The method: configs/_base_/methods/resnet32_lws.py.
 from mmengine.config import read_base
 
 with read_base():
-    from .resnet32_cifar100lt_r100_ce import *
+    from .._base_.methods.resnet32_lws import *
+    from .._base_.methods.resnet32_lws import train_dataloader as __method_loader
+    from .._base_.datasets.cifar100lt import *
 
-from coc.models.classifiers import DecoupledClassifier, LWSHead
-from coc.samplers import ClassAwareSampler
-
-model.type = DecoupledClassifier
-model.frozen = ('backbone', 'neck', 'head.fc')
-model.head.type = LWSHead
-train_dataloader.sampler = dict(type=ClassAwareSampler, q=0)  # uniform over classes
-
-train_cfg.update(max_epochs=10, val_interval=2)
-param_scheduler[0].end = 1
-param_scheduler[1].milestones = [6, 8]
+train_dataloader.dataset.imbalance_ratio = 100
+# the method's sampler settings over the dataset's loader
+train_dataloader = dict(train_dataloader, **__method_loader)

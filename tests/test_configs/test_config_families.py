@@ -33,13 +33,7 @@ ROWS = sorted(p for folder in ('resnet32', 'cifar10lt') for p in (CONFIGS / fold
               if ROW.match(p.stem))
 # Rows written on the old pattern (the CIFAR-100-LT row with the data swapped), still to move
 # onto a method of configs/_base_/methods/; strict, so that the mark goes with the move.
-NOT_YET_MOVED = {f'resnet32_cifar10lt_r100_{m}' for m in ('crt', 'la', 'la_posthoc', 'lws',
-                                                          'tau_norm')}
-
-
-@pytest.mark.parametrize('row', [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason='derives from the CIFAR-100-LT row'))
-    if p.stem in NOT_YET_MOVED else p for p in ROWS], ids=[p.stem for p in ROWS])
+@pytest.mark.parametrize('row', ROWS, ids=[p.stem for p in ROWS])
 def test_a_row_reads_no_row_of_another_dataset_or_ratio(row):
     own = ROW.match(row.stem)
     for parent in base_imports(row):
