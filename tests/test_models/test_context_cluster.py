@@ -162,7 +162,7 @@ def test_parameter_count_with_1000_class_head(arch, expected):
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=1000,
                   in_channels=ContextCluster.arch_settings[arch]['embed_dims'][-1])))
-    assert round(sum(p.numel() for p in model.parameters()) / 1e6, 3) == expected  # SPEC A.4
+    assert round(sum(p.numel() for p in model.parameters()) / 1e6, 3) == expected  # docs/coc_tools.md
     assert 'backbone.norm6.weight' in model.state_dict()
     assert model(torch.randn(2, 3, 32, 32), mode='tensor').shape == (2, 1000)
 

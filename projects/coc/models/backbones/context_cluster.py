@@ -301,7 +301,7 @@ class ChannelsLastMlp(nn.Module):
 
 
 class ClusterBlock(nn.Module):
-    """Pre-norm MetaFormer block with a :class:`Cluster` token mixer (arXiv:2303.01494, Fig. 3).
+    """Pre-norm MetaFormer block with a :class:`Cluster` token mixer (arXiv:2303.01494, Fig. 2).
 
     Args:
         dim: channels.
