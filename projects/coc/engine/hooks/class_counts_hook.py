@@ -1,5 +1,6 @@
 """Gives long-tail metrics the per-class counts of the training set."""
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
 from mmpretrain.registry import DATASETS, HOOKS
 
@@ -17,6 +18,17 @@ def training_class_counts(runner, needed_by: str, counted: str = 'metric'):
             f'{needed_by} needs the training set to count its classes, but the config '
             f'has no train_dataloader; add it, or give the {counted} class_counts=[...]')
     return get_class_counts(train_set)
+
+
+def fill_model_class_counts(runner, needed_by: str) -> None:
+    """Sets ``class_counts`` of every module of the model that has it unset (long-tail losses,
+    the post-hoc prior) to the training set's counts, as a list."""
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    unset = [m for m in model.modules() if hasattr(m, 'class_counts') and m.class_counts is None]
+    if unset:
+        counts = training_class_counts(runner, needed_by, 'model').tolist()
+        for module in unset:
+            module.class_counts = counts
 
 
 @HOOKS.register_module()

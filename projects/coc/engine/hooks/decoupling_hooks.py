@@ -11,7 +11,7 @@ from mmengine.model import initialize, is_model_wrapper
 from mmengine.runner import Runner
 from mmpretrain.registry import HOOKS
 
-from .class_counts_hook import training_class_counts
+from .class_counts_hook import fill_model_class_counts
 
 
 def bare_model(runner):
@@ -65,12 +65,7 @@ class ClassPriorHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_run(self, runner) -> None:
-        unset = [m for m in bare_model(runner).modules()
-                 if hasattr(m, 'class_counts') and m.class_counts is None]
-        if unset:
-            counts = training_class_counts(runner, 'ClassPriorHook', 'model').tolist()
-            for module in unset:
-                module.class_counts = counts
+        fill_model_class_counts(runner, 'ClassPriorHook')
 
 
 @HOOKS.register_module()

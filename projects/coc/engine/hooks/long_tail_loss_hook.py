@@ -7,6 +7,7 @@ from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from coc.datasets.class_counts import get_class_counts
+from .class_counts_hook import fill_model_class_counts
 
 
 def effective_number_weights(class_counts, beta: float) -> np.ndarray:
@@ -52,11 +53,7 @@ class LongTailLossHook(Hook):
         return [m for m in model.modules() if hasattr(m, attribute)]
 
     def before_train(self, runner) -> None:
-        unset = [m for m in self._losses(runner, 'class_counts') if m.class_counts is None]
-        if unset:
-            counts = get_class_counts(runner.train_dataloader.dataset)
-            for loss in unset:
-                loss.class_counts = counts.tolist()
+        fill_model_class_counts(runner, 'LongTailLossHook')
         if self.drw_start_epoch is not None and not self._losses(runner, 'class_weight'):
             raise RuntimeError('LongTailLossHook(drw_start_epoch=...) found no loss with a '
                                'class_weight attribute; use e.g. LDAMLoss or SoftCrossEntropyLoss')
