@@ -33,6 +33,11 @@ def _check_num_counts(num_counts: int, loss_name: str, num_classes: int) -> None
                          "class_counts must match the head's num_classes")
 
 
+def log_prior(counts: torch.Tensor) -> torch.Tensor:
+    """``log(n_k / N)`` of training counts ``[C]``."""
+    return torch.log(counts / counts.sum())
+
+
 class ClassCountsLoss(LongTailLossBase):
     """A long-tail loss with a per-class term derived from the training class counts.
 
@@ -82,7 +87,7 @@ class BalancedSoftmaxLoss(ClassCountsLoss):
     """
 
     def from_counts(self, counts: torch.Tensor) -> torch.Tensor:
-        return torch.log(counts / counts.sum())
+        return log_prior(counts)
 
     def log_probs(self, cls_score: torch.Tensor) -> torch.Tensor:
         return F.log_softmax(cls_score + self.per_class_term(cls_score.shape[1]), dim=1)

@@ -5,20 +5,15 @@ from typing import Optional, Sequence
 import torch
 from mmpretrain.registry import MODELS
 
-from .balanced_softmax import BalancedSoftmaxLoss, check_class_counts
-
-
-def log_prior(class_counts, name: str, num_classes: int, device=None) -> torch.Tensor:
-    """``log(n_k / N)`` of the training counts ``[C]``, checked as the LT losses check them."""
-    counts = check_class_counts(class_counts, name, num_classes).to(device)
-    return torch.log(counts / counts.sum())
+from .balanced_softmax import BalancedSoftmaxLoss, check_class_counts, log_prior
 
 
 def adjust_logits(logits: torch.Tensor, class_counts, tau: float = 1.0) -> torch.Tensor:
     """Post-hoc logit adjustment (Eq. 9): ``logits - tau * log prior``; the argmax of a
-    model trained with plain CE then targets the balanced error."""
-    return logits - tau * log_prior(class_counts, 'post-hoc logit adjustment', logits.shape[1],
-                                    logits.device)
+    model trained with plain CE then targets the balanced error. The counts are checked as
+    the long-tail losses check them."""
+    counts = check_class_counts(class_counts, 'post-hoc logit adjustment', logits.shape[1])
+    return logits - tau * log_prior(counts.to(logits.device))
 
 
 @MODELS.register_module()
