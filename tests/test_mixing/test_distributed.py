@@ -12,7 +12,7 @@ from mmpretrain.structures import DataSample
 
 import coc  # noqa: F401
 from coc.mixing import distributed
-from coc.mixing.distributed import PairingExchange, RowFetch, fetch_rows
+from coc.mixing.distributed import PairingExchange, RowFetch
 
 WORLD = 2
 PER_RANK = 4
@@ -55,7 +55,7 @@ def _pairs_and_grad(model, data, rows):
     bg_index, cost = model._pair(model.pairing, bg_feats, fg_feats, data['bg_labels'][rows],
                                  data['fg_labels'][rows])
     cost.backward()
-    return bg_index, fetch_rows(data['bg'][rows], bg_index), weight.grad
+    return bg_index, model.exchange.take(bg_index, data['bg'][rows])[0], weight.grad
 
 
 def _worker(rank, port, out_dir):
@@ -74,7 +74,7 @@ def _worker(rank, port, out_dir):
         samples = [DataSample().set_gt_label(int(y)) for y in labels]
         losses = model.loss(inputs, samples)
         with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
-            fetch_rows(data['bg'][rows], bg_index)
+            model.exchange.take(bg_index, data['bg'][rows])
         fetch_ops = Counter(e.name for e in prof.events() if e.name in HOST_SYNC_OPS)
         torch.save(dict(bg_index=bg_index, fetched=fetched, grad=grad,
                         loss_finite=all(torch.isfinite(v).all() for v in losses.values()),

@@ -59,13 +59,6 @@ class RowFetch:
         return recv[self.place]
 
 
-def fetch_rows(local: Tensor, wanted: Tensor) -> Tensor:
-    """Rows ``wanted`` of every rank's ``local`` for this rank (see :class:`RowFetch`)."""
-    if get_dist_info()[1] == 1:
-        return local[wanted]
-    return RowFetch(wanted, local.shape[0])(local)
-
-
 class PairingExchange:
     """What the processes exchange for one pairing over their global batch.
 
