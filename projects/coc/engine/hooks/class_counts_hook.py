@@ -1,4 +1,7 @@
 """Gives long-tail metrics the per-class counts of the training set."""
+from typing import Callable
+
+import numpy as np
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
@@ -20,13 +23,13 @@ def training_class_counts(runner, needed_by: str, counted: str = 'metric'):
     return get_class_counts(train_set)
 
 
-def fill_model_class_counts(runner, needed_by: str) -> None:
+def fill_model_class_counts(runner, count: Callable[[], np.ndarray]) -> None:
     """Sets ``class_counts`` of every module of the model that has it unset (long-tail losses,
-    the post-hoc prior) to the training set's counts, as a list."""
+    the post-hoc prior) to ``count()``, as a list; ``count`` runs only if one is unset."""
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
     unset = [m for m in model.modules() if hasattr(m, 'class_counts') and m.class_counts is None]
     if unset:
-        counts = training_class_counts(runner, needed_by, 'model').tolist()
+        counts = count().tolist()
         for module in unset:
             module.class_counts = counts
 

@@ -11,7 +11,7 @@ from mmengine.model import initialize, is_model_wrapper
 from mmengine.runner import Runner
 from mmpretrain.registry import HOOKS
 
-from .class_counts_hook import fill_model_class_counts
+from .class_counts_hook import fill_model_class_counts, training_class_counts
 
 
 def bare_model(runner):
@@ -65,7 +65,8 @@ class ClassPriorHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_run(self, runner) -> None:
-        fill_model_class_counts(runner, 'ClassPriorHook')
+        fill_model_class_counts(
+            runner, lambda: training_class_counts(runner, 'ClassPriorHook', 'model'))
 
 
 @HOOKS.register_module()

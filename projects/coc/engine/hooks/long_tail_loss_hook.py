@@ -53,7 +53,7 @@ class LongTailLossHook(Hook):
         return [m for m in model.modules() if hasattr(m, attribute)]
 
     def before_train(self, runner) -> None:
-        fill_model_class_counts(runner, 'LongTailLossHook')
+        fill_model_class_counts(runner, lambda: get_class_counts(runner.train_dataloader.dataset))
         if self.drw_start_epoch is not None and not self._losses(runner, 'class_weight'):
             raise RuntimeError('LongTailLossHook(drw_start_epoch=...) found no loss with a '
                                'class_weight attribute; use e.g. LDAMLoss or SoftCrossEntropyLoss')
