@@ -307,7 +307,7 @@ def test_region_pool_equals_adaptive_avg_pool_of_each_region(proposal, fold, siz
     torch.manual_seed(0)
     x = torch.randn(2, 3, *size, dtype=dtype, requires_grad=True)
     regions = RegionPartition(size, fold, x.device)
-    pooled = regions.pool(regions.split(x), proposal)
+    pooled = regions.pool(regions.split(x.permute(0, 2, 3, 1)), proposal).transpose(1, 2)
     expected = torch.stack([
         F.adaptive_avg_pool2d(x[:, :, rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], proposal)
         for rows in np.array_split(np.arange(size[0]), regions.count[0])
@@ -340,14 +340,14 @@ def test_backbone_calls_no_op_that_is_nondeterministic_on_cuda():
 def test_point_norm_is_finite_for_large_half_precision_points(dtype):
     """|x| > 256 squares to inf in fp16; the norm is taken in fp32 and cast back."""
     torch.manual_seed(0)
-    points = (torch.randn(3, 24, 10) * 2000).to(dtype).requires_grad_()
+    points = (torch.randn(3, 10, 24) * 2000).to(dtype).requires_grad_()  # [G, N, D]
     norms = _PointNorm.apply(points)
-    reference = points.detach().double().norm(dim=1, keepdim=True)
+    reference = points.detach().double().norm(dim=-1).unsqueeze(1)  # [G, 1, N]
     assert norms.dtype == dtype and torch.isfinite(norms).all()
     torch.testing.assert_close(norms.double(), reference, **_HALF_TOL[dtype])
     grad, = torch.autograd.grad(norms.sum(), points)
     assert grad.dtype == dtype and torch.isfinite(grad).all()
-    torch.testing.assert_close(grad.double(), points.detach().double() / reference,
+    torch.testing.assert_close(grad.double(), points.detach().double() / reference.transpose(1, 2),
                                **_HALF_TOL[dtype])
 
 

@@ -20,7 +20,7 @@ import os.path as osp
 
 import torch
 from mmengine.analysis import ActivationAnalyzer, FlopAnalyzer, parameter_count
-from mmengine.analysis.jit_handles import get_shape, matmul_flop_jit
+from mmengine.analysis.jit_handles import bmm_flop_jit, get_shape, matmul_flop_jit
 from mmengine.analysis.print_helper import complexity_stats_table
 from mmengine.config import Config, DictAction
 from mmpretrain.registry import MODELS
@@ -75,14 +75,20 @@ class TensorForward(torch.nn.Module):
 
 
 def matmul_or_region_pool(inputs, outputs):
-    """MMEngine's matmul count, except for a 2-D x 2-D product: in these models that is only
-    ContextCluster's region pooling (a fixed averaging matrix, see ``average_pool_matrix``),
-    counted as the ``adaptive_avg_pool2d`` it computes (one per input element, MMEngine's
-    handle) so that the count keeps the convention of the authors' fvcore numbers."""
+    """MMEngine's matmul count, except for a 2-D matrix times a batch: in these models that is
+    only ContextCluster's region pooling (a fixed averaging matrix, see
+    ``average_pool_matrix``), counted as the ``adaptive_avg_pool2d`` it computes (one per input
+    element, MMEngine's handle) so that the count keeps the convention of the authors' fvcore
+    numbers."""
     left, right = (get_shape(value) for value in inputs)
-    if len(left) == 2 and len(right) == 2:
-        return left[0] * left[1]
+    if len(left) == 2 and len(right) == 3:
+        return right[0] * right[1] * right[2]
     return matmul_flop_jit(inputs, outputs)
+
+
+def baddbmm_flop(inputs, outputs):
+    """``baddbmm(bias, a, b)`` (coc's f and v, one product per head) counts as ``bmm(a, b)``."""
+    return bmm_flop_jit(inputs[1:3], outputs)
 
 
 def complexity(model: torch.nn.Module, shape, table: bool = False) -> dict:
@@ -90,7 +96,8 @@ def complexity(model: torch.nn.Module, shape, table: bool = False) -> dict:
     model = TensorForward(model)
     inputs = (torch.randn(1, *shape, device=next(model.parameters()).device), )
     with torch.no_grad():
-        flops = FlopAnalyzer(model, inputs).set_op_handle('aten::matmul', matmul_or_region_pool)
+        flops = FlopAnalyzer(model, inputs).set_op_handle(
+            'aten::matmul', matmul_or_region_pool, 'aten::baddbmm', baddbmm_flop)
         out_table = ''
         if table:
             out_table = '\n' + complexity_stats_table(

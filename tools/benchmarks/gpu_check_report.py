@@ -50,7 +50,7 @@ def coc_speed_key(out, step):
         ours = result['parts']['model']['results']['coc']
         amp = ours.get('train_amp', {}).get('images_per_wall_s', float('nan'))
         keys.append(f"{arch} {ours['train']['images_per_wall_s']:.0f} img/s ({amp:.0f} AMP), "
-                    f"{result['parts']['model']['speedup_wall']:.2f}x ref, "
+                    f"{result['parts']['model']['ratios']['coc']['speedup_wall']:.2f}x ref, "
                     f"{ours['train']['peak_mib']:.0f} MiB")
     return '; '.join(keys), None
 

@@ -94,45 +94,46 @@ class RegionPartition:
         return self.count[0] * self.count[1]
 
     def split(self, x: torch.Tensor) -> torch.Tensor:
-        """``[B', D, H, W]`` -> ``[B', count_h, count_w, D, extent_h, extent_w]``."""
+        """Channels-last points ``[B', H, W, D]`` (any strides) ->
+        ``[B', count_h, count_w, extent_h, extent_w, D]``, contiguous: each region's points
+        are consecutive rows of ``D`` channels."""
         if not self.even:
-            x = F.pad(x, (0, 1, 0, 1))[:, :, self.gather[0][:, None], self.gather[1][None, :]]
-        x = x.view(x.shape[0], x.shape[1], self.count[0], self.extent[0], self.count[1],
-                   self.extent[1])
-        return x.permute(0, 2, 4, 1, 3, 5).contiguous()
+            x = F.pad(x, (0, 0, 0, 1, 0, 1))[:, self.gather[0][:, None], self.gather[1][None, :]]
+        x = x.reshape(x.shape[0], self.count[0], self.extent[0], self.count[1], self.extent[1],
+                      x.shape[-1])
+        return x.permute(0, 1, 3, 2, 4, 5).contiguous()
 
     def merge(self, x: torch.Tensor) -> torch.Tensor:
-        """``[B' * regions, D, extent_h * extent_w]`` -> ``[B', D, H, W]``."""
-        x = x.reshape(-1, *self.count, x.shape[1], *self.extent).permute(0, 3, 1, 4, 2, 5)
-        x = x.reshape(x.shape[0], x.shape[1], self.count[0] * self.extent[0],
-                      self.count[1] * self.extent[1])
+        """``split``'s layout ``[B', count_h, count_w, extent_h, extent_w, D]`` -> ``[B', H, W, D]``."""
+        x = x.permute(0, 1, 3, 2, 4, 5).reshape(x.shape[0], self.count[0] * self.extent[0],
+                                                self.count[1] * self.extent[1], x.shape[-1])
         if not self.even:
-            x = x[:, :, self.scatter[0][:, None], self.scatter[1][None, :]]
+            x = x[:, self.scatter[0][:, None], self.scatter[1][None, :]]
         return x
 
     def valid(self, like: torch.Tensor) -> Optional[torch.Tensor]:
-        """``[regions, 1, extent_h * extent_w]`` mask of real points; None without padding."""
+        """``[regions, extent_h * extent_w]`` mask of real points; None without padding."""
         if self.even:
             return None
-        ones = like.new_ones(1, 1, *self.size)
-        return self.split(ones).flatten(0, 2).flatten(-2)
+        ones = like.new_ones(1, *self.size, 1)
+        return self.split(ones).view(self.num_regions, -1)
 
     def pool(self, regions: torch.Tensor, output_size: Tuple[int, int]) -> torch.Tensor:
         """Adaptive average pool of each region's real points: ``split`` output ->
-        ``[B' * regions, D, output_h * output_w]``."""
+        ``[B' * regions, output_h * output_w, D]``."""
         rows = []
         for row_slice, height in self._parts(0):
             cols = []
             for col_slice, width in self._parts(1):
-                block = regions[:, row_slice, col_slice, :, :height, :width]
+                block = regions[:, row_slice, col_slice, :height, :width]
                 # Sizes traced as symbols (dynamic-shape ONNX export) cannot key the cache.
                 build = average_pool_matrix.__wrapped__ if isinstance(
                     height * width, torch.SymInt) else average_pool_matrix
                 weights = build((height, width), output_size, regions.dtype, regions.device)
                 # Kept in the input's precision under autocast, as adaptive_avg_pool2d was.
                 with torch.autocast(regions.device.type, enabled=False):
-                    pooled = block.reshape(-1, height * width) @ weights
-                cols.append(pooled.view(*block.shape[:4], -1))
+                    pooled = weights.t() @ block.reshape(-1, height * width, block.shape[-1])
+                cols.append(pooled.view(*block.shape[:3], *pooled.shape[-2:]))
             rows.append(torch.cat(cols, dim=2) if len(cols) > 1 else cols[0])
         return (torch.cat(rows, dim=1) if len(rows) > 1 else rows[0]).flatten(0, 2)
 
@@ -143,11 +144,18 @@ class RegionPartition:
         return parts + [(slice(num_long, count), self.short[axis])]
 
 
+def _tracing() -> bool:
+    """Under a tracer (FLOP counting, ONNX export, torch.compile), where shapes may be symbols
+    and Python-level chunking is neither needed nor traceable."""
+    return torch.jit.is_tracing() or torch.compiler.is_compiling()
+
+
 class _PointNorm(torch.autograd.Function):
-    """``max(|points|, 1e-12)`` over dim 1, F.normalize's divisor: ``[G, D, N] -> [G, 1, N]``.
+    """``max(|points|, 1e-12)`` over the channels (last dim), F.normalize's divisor:
+    ``[G, N, D] -> [G, 1, N]``, laid out to divide the ``[G, M, N]`` cosines.
 
     Its backward is one product with the points; autograd's square / sum / sqrt chain takes
-    three passes over them (and vector_norm is slow on the strided points).
+    three passes over them.
 
     Squares are summed in at least fp32 and the norm cast back: under fp16 autocast a point
     entry above 256 would square to inf (and its cosines to 0). The floor is raised to fp16's
@@ -157,7 +165,7 @@ class _PointNorm(torch.autograd.Function):
     @staticmethod
     def forward(ctx, points):
         wide = torch.promote_types(points.dtype, torch.float32)
-        norms = points.to(wide).square().sum(dim=1, keepdim=True).sqrt()
+        norms = points.to(wide).square().sum(dim=-1).sqrt().unsqueeze(1)
         ctx.eps = max(1e-12, torch.finfo(points.dtype).tiny)
         ctx.save_for_backward(points, norms)
         return norms.clamp_min(ctx.eps).to(points.dtype)
@@ -166,7 +174,7 @@ class _PointNorm(torch.autograd.Function):
     def backward(ctx, grad):
         points, norms = ctx.saved_tensors
         scale = torch.where(norms >= ctx.eps, grad.to(norms.dtype) / norms, 0.)
-        return (points * scale).to(points.dtype)
+        return (points * scale.transpose(1, 2)).to(points.dtype)
 
 
 class Cluster(nn.Module):
@@ -198,6 +206,8 @@ class Cluster(nn.Module):
             cluster`` (the reference's ``mask.sum``, fixed in its 2023 retrain) instead of
             ``1 + sum of their similarities``; for checkpoints trained with it.
     """
+    # The layout of the maps a block hands this token mixer (read without copies).
+    memory_format = torch.channels_last
 
     def __init__(self, dim: int, heads: int = 4, head_dim: int = 24, proposal: IntPair = 2,
                  fold: IntPair = 1, legacy_normalizer: bool = False):
@@ -222,55 +232,81 @@ class Cluster(nn.Module):
                 f'fold={self.fold}, legacy_normalizer={self.legacy_normalizer}')
 
     def forward(self, x: torch.Tensor, return_assignment: bool = False):
-        """``x [B, dim, H, W]`` -> ``[B, dim, H, W]``; with ``return_assignment`` also the
-        center id of every point, ``[B, heads, H, W]`` (LongTensor): region ``r``
-        (row-major over regions) and local center ``m`` (row-major over the proposal grid)
-        give ``r * proposal[0] * proposal[1] + m``.
+        """``x [B, dim, H, W]`` -> ``[B, dim, H, W]`` (channels-last strides); with
+        ``return_assignment`` also the center id of every point, ``[B, heads, H, W]``
+        (LongTensor): region ``r`` (row-major over regions) and local center ``m`` (row-major
+        over the proposal grid) give ``r * proposal[0] * proposal[1] + m``.
 
         The 1x1 convs commute with moving points and (being affine) with average pooling,
         so the ``dim``-channel input is partitioned and pooled once, instead of the wider f
-        and v outputs; groups are ordered (batch, region, head) so that every product reads
-        its operands in place, and ``proj`` runs before the regions are undone."""
+        and v outputs. Points stay channels-last throughout: the convs are products over
+        rows of points, and groups ordered (head, batch, region) let every product read its
+        operands in place. On CPU (CoC-Tiny stage 0, batch 32) this layout made the Cluster's
+        step 1.4x faster than channels-first with 1x1 convolutions on the regions, whose
+        many 7x7 maps oneDNN handles poorly (tools/benchmarks/coc_speed.py).
+
+        On CPU a large batch runs in chunks of images whose f and v outputs take at most
+        16 MiB: allocations that size are reused by the C allocator, while larger ones are
+        fresh pages from the kernel at every step (25 % faster at CoC-Tiny's stage 0,
+        batch 32). Every image is clustered on its own, so chunks change no value."""
+        images = x.shape[0]
+        if x.device.type == 'cpu' and not _tracing():
+            images = max(1, 2**22 // (x.shape[2] * x.shape[3] * 2 * self.heads * self.head_dim))
+        if images >= x.shape[0]:
+            return self._forward(x, return_assignment)
+        outs = [self._forward(chunk, return_assignment) for chunk in x.split(images)]
+        if not return_assignment:
+            return torch.cat(outs)
+        return tuple(torch.cat(parts) for parts in zip(*outs))
+
+    def _forward(self, x: torch.Tensor, return_assignment: bool):
         batch, channels, height, width = x.shape
         regions = RegionPartition((height, width), self.fold if self.partitioned else (1, 1),
                                   x.device)
-        parts = regions.split(x)  # [B, count_h, count_w, dim, extent_h, extent_w]
+        parts = regions.split(x.permute(0, 2, 3, 1))  # [B, count_h, count_w, eh, ew, dim]
+        num_points = regions.extent[0] * regions.extent[1]
+        num_centers = self.proposal[0] * self.proposal[1]
         weight, bias = self._fused_fv_weights()
-        fv = F.conv2d(parts.view(-1, channels, *regions.extent), weight, bias)
-        fv_centers = F.conv1d(regions.pool(parts, self.proposal), weight[..., 0], bias)
+        # expand: every head's product reads the same points, none is copied.
+        fv = torch.baddbmm(bias, parts.view(1, -1, channels).expand(self.heads, -1, -1), weight)
+        fv_centers = torch.baddbmm(bias, regions.pool(parts, self.proposal).view(
+            1, -1, channels).expand(self.heads, -1, -1), weight)
         # unbind, not slicing: its backward stacks the gradients instead of zero-filling
         # a full-size gradient per slice.
-        feat, value = fv.view(-1, 2, self.head_dim, fv.shape[-2] * fv.shape[-1]).unbind(1)
-        centers, value_centers = fv_centers.view(-1, 2, self.head_dim,
-                                                 fv_centers.shape[-1]).unbind(1)
+        feat, value = fv.view(-1, num_points, 2, self.head_dim).unbind(2)
+        centers, value_centers = fv_centers.view(-1, num_centers, 2, self.head_dim).unbind(2)
         valid = regions.valid(x)
         if valid is not None:
-            valid = valid.unsqueeze(1).expand(batch, -1, self.heads, -1, -1).flatten(0, 2)
+            valid = valid.expand(self.heads, batch, -1, -1).reshape(-1, 1, num_points)
         out, assignment = self._cluster(feat, value, centers, value_centers, valid)
-        out = self.proj(out.view(-1, self.heads * self.head_dim, *regions.extent))
-        out = regions.merge(out.flatten(-2))
+        # Heads back into the channels for proj: [heads, points, head_dim] -> [points, C].
+        out = out.view(self.heads, -1, self.head_dim).transpose(0, 1).reshape(
+            -1, self.heads * self.head_dim)
+        out = F.linear(out, self.proj.weight.flatten(1), self.proj.bias)
+        out = regions.merge(out.view(parts.shape)).permute(0, 3, 1, 2)
         if not return_assignment:
             return out
-        num_centers = self.proposal[0] * self.proposal[1]
         offsets = torch.arange(regions.num_regions, device=x.device) * num_centers
-        assignment = assignment.view(batch, regions.num_regions, self.heads, -1)
-        return out, regions.merge((assignment + offsets[:, None, None]).flatten(0, 1))
+        assignment = assignment.view(self.heads, batch, regions.num_regions, -1) + offsets[:, None]
+        assignment = assignment.permute(1, 2, 3, 0).reshape(*parts.shape[:-1], self.heads)
+        return out, regions.merge(assignment).permute(0, 3, 1, 2)
 
     def _fused_fv_weights(self):
-        """The f and v convs as one (keys unchanged): output channels per head, f then v."""
+        """The f and v convs as one product per head (keys unchanged): ``[heads, dim,
+        2 * head_dim]`` weights (f's channels, then v's) and ``[heads, 1, 2 * head_dim]`` bias."""
         heads, head_dim = self.heads, self.head_dim
         weight = torch.cat([self.f.weight.view(heads, head_dim, -1),
                             self.v.weight.view(heads, head_dim, -1)], dim=1)
         bias = torch.cat([self.f.bias.view(heads, head_dim), self.v.bias.view(heads, head_dim)],
                          dim=1)
-        return weight.view(2 * heads * head_dim, -1, 1, 1), bias.view(-1)
+        return weight.transpose(1, 2), bias.unsqueeze(1)
 
     def _cluster(self, points, values, centers, value_centers, valid):
-        """Cluster ``points [G, D, N]`` around ``centers [G, D, M]`` of their region and mix
+        """Cluster ``points [G, N, D]`` around ``centers [G, M, D]`` of their region and mix
         ``values``; ``valid [G, 1, N]`` masks padding (or is None). Returns the dispatched
-        features ``[G, D, N]`` and each point's local center ``[G, N]``."""
-        # Normalising the points after the product divides [G, M, N], not [G, D, N].
-        cos = torch.bmm(F.normalize(centers, dim=1).transpose(1, 2), points) / _PointNorm.apply(
+        features ``[G, N, D]`` and each point's local center ``[G, N]``."""
+        # Normalising the points after the product divides [G, M, N], not [G, N, D].
+        cos = torch.bmm(F.normalize(centers, dim=-1), points.transpose(1, 2)) / _PointNorm.apply(
             points)
         sim = torch.sigmoid(self.sim_beta + self.sim_alpha * cos)  # [G, M, N]
         _, assignment = sim.max(dim=1)
@@ -279,25 +315,109 @@ class Cluster(nn.Module):
             mask = mask * valid
         sim = sim * mask
         weight = mask if self.legacy_normalizer else sim
-        clusters = (torch.bmm(values, sim.transpose(1, 2)) + value_centers) / (
-            1. + weight.sum(dim=-1).unsqueeze(1))  # [G, D, M]
-        return torch.bmm(clusters, sim), assignment
+        clusters = (torch.bmm(sim, values) + value_centers) / (
+            1. + weight.sum(dim=-1, keepdim=True))  # [G, M, D]
+        return torch.bmm(sim.transpose(1, 2), clusters), assignment
+
+
+def _mlp_chunk_rows(points: torch.Tensor, hidden: int) -> int:
+    """Rows of points per chunk of :class:`_FusedGeluMlp`: on CPU about 2^20 hidden values
+    (4 MiB in fp32, cache-resident: 4096 points at CoC-Tiny's stage 0, the fastest of 1024 to
+    16384 there); on GPUs one chunk, where small kernels would starve the device."""
+    return points.shape[0] if points.device.type != 'cpu' else max(1, 2**20 // hidden)
+
+
+class _FusedGeluMlp(torch.autograd.Function):
+    """``fc2(GELU(fc1(points)))`` over ``[P, C]`` points, in chunks of rows that stay in cache.
+
+    Autograd would keep fc1's output and the GELU's for backward: two ``[P, hidden]`` tensors,
+    the largest of a CoC block (hidden is 8 x C on the first stages; 206 MB per block at
+    CoC-Tiny's stage 0, batch 32), written to and read back from memory. Here only fc1's output
+    is kept, chunk by chunk, and backward recomputes the GELU from it; with ``recompute`` not
+    even that: backward recomputes each chunk's fc1 product from the saved input. Measured on
+    CPU (tools/benchmarks/coc_speed.py) both beat autograd's MLP on the large stage maps,
+    where the memory traffic costs more than the recomputed GELU (and product).
+    """
+
+    @staticmethod
+    @torch.amp.custom_fwd(device_type='cuda')
+    def forward(ctx, points, fc1_weight, fc1_bias, fc2_weight, fc2_bias, recompute):
+        rows = _mlp_chunk_rows(points, fc1_weight.shape[0])
+        hidden = [torch.addmm(fc1_bias, chunk, fc1_weight.t()) for chunk in points.split(rows)]
+        ctx.recompute = recompute
+        ctx.save_for_backward(points, fc1_weight, fc1_bias, fc2_weight,
+                              *([] if recompute else hidden))
+        return torch.cat([torch.addmm(fc2_bias, F.gelu(h), fc2_weight.t()) for h in hidden])
+
+    @staticmethod
+    @torch.amp.custom_bwd(device_type='cuda')
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        points, fc1_weight, fc1_bias, fc2_weight, *kept = ctx.saved_tensors
+        need_points, need_fc1_weight, need_fc1_bias, need_fc2_weight, need_fc2_bias, _ = (
+            ctx.needs_input_grad)
+        grad_fc1_weight, grad_fc1_bias, grad_fc2_weight = (
+            torch.zeros_like(p) for p in (fc1_weight, fc1_bias, fc2_weight))
+        grad_points = []
+        rows = _mlp_chunk_rows(points, fc1_weight.shape[0])
+        chunks, grads = points.split(rows), grad.split(rows)
+        hidden = (torch.addmm(fc1_bias, chunk, fc1_weight.t()) for chunk in chunks) if (
+            ctx.recompute) else kept
+        for chunk, grad_chunk, hidden_chunk in zip(chunks, grads, hidden):
+            grad_hidden = torch.ops.aten.gelu_backward(grad_chunk @ fc2_weight, hidden_chunk)
+            if need_fc2_weight:
+                grad_fc2_weight += grad_chunk.t() @ F.gelu(hidden_chunk)
+            if need_fc1_weight:
+                grad_fc1_weight += grad_hidden.t() @ chunk
+            if need_fc1_bias:
+                grad_fc1_bias += grad_hidden.sum(dim=0)
+            if need_points:
+                grad_points.append(grad_hidden @ fc1_weight)
+        return (torch.cat(grad_points) if need_points else None,
+                grad_fc1_weight if need_fc1_weight else None,
+                grad_fc1_bias if need_fc1_bias else None,
+                grad_fc2_weight if need_fc2_weight else None,
+                grad.sum(dim=0) if need_fc2_bias else None, None)
 
 
 class ChannelsLastMlp(nn.Module):
     """``Linear -> act -> Dropout -> Linear -> Dropout`` over the channels of a
-    ``[B, C, H, W]`` map (the reference's Mlp, Linear layers named ``fc1``/``fc2``)."""
+    ``[B, C, H, W]`` map (the reference's Mlp, Linear layers named ``fc1``/``fc2``).
 
-    def __init__(self, dim: int, hidden_dim: int, act_cfg=dict(type='GELU'), drop: float = 0.):
+    Channels-last maps are read and written in place. While training with the exact GELU and
+    no dropout (CoC's setting), :class:`_FusedGeluMlp` computes it keeping one hidden
+    activation instead of two, or none with ``recompute=True`` (same values, less memory, one
+    more product in backward); :attr:`fused` = False always runs the modules one after the
+    other.
+    """
+    fused = True
+
+    def __init__(self, dim: int, hidden_dim: int, act_cfg=dict(type='GELU'), drop: float = 0.,
+                 recompute: bool = False):
         super().__init__()
+        self.act_cfg = act_cfg
+        self.recompute = recompute
         self.fc1 = nn.Linear(dim, hidden_dim)
         self.act = build_activation_layer(act_cfg)
         self.fc2 = nn.Linear(hidden_dim, dim)
         self.drop = nn.Dropout(drop)
 
+    def _runs_fused(self) -> bool:
+        # Inference, tracers (FLOP counting, ONNX export) and CPU autocast take the modules.
+        return (self.fused and torch.is_grad_enabled() and type(self.act) is nn.GELU
+                and self.act.approximate == 'none' and (self.drop.p == 0 or not self.training)
+                and not torch.is_autocast_enabled('cpu') and not _tracing())
+
     def forward(self, x):
-        x = self.drop(self.act(self.fc1(x.permute(0, 2, 3, 1))))
-        return self.drop(self.fc2(x)).permute(0, 3, 1, 2)
+        points = x.permute(0, 2, 3, 1)
+        if self._runs_fused():
+            out = _FusedGeluMlp.apply(points.reshape(-1, points.shape[-1]), self.fc1.weight,
+                                      self.fc1.bias, self.fc2.weight, self.fc2.bias,
+                                      self.recompute)
+            out = out.view(*points.shape[:-1], -1)
+        else:
+            out = self.drop(self.fc2(self.drop(self.act(self.fc1(points)))))
+        return out.permute(0, 3, 1, 2)
 
 
 class ClusterBlock(nn.Module):
@@ -313,20 +433,24 @@ class ClusterBlock(nn.Module):
         layer_scale_init_value: initial per-channel residual scale; None disables it.
         with_cp: recompute the block's activations in backward instead of keeping them
             (activation checkpointing): same values, far less memory, slower steps.
+        recompute_mlp: the MLP keeps no hidden activation; backward recomputes fc1 (see
+            :class:`ChannelsLastMlp`): same values, less memory, a little slower.
     """
 
     def __init__(self, dim: int, mlp_ratio: float = 4., heads: int = 4, head_dim: int = 24,
                  proposal: IntPair = 2, fold: IntPair = 1, legacy_normalizer: bool = False,
                  norm_cfg=dict(type='GN', num_groups=1), act_cfg=dict(type='GELU'),
                  drop: float = 0., drop_path: float = 0.,
-                 layer_scale_init_value: Optional[float] = 1e-5, with_cp: bool = False):
+                 layer_scale_init_value: Optional[float] = 1e-5, with_cp: bool = False,
+                 recompute_mlp: bool = False):
         super().__init__()
         self.with_cp = with_cp
         self.norm1 = build_norm_layer(norm_cfg, dim)[1]
         self.token_mixer = Cluster(dim, heads=heads, head_dim=head_dim, proposal=proposal,
                                    fold=fold, legacy_normalizer=legacy_normalizer)
         self.norm2 = build_norm_layer(norm_cfg, dim)[1]
-        self.mlp = ChannelsLastMlp(dim, int(dim * mlp_ratio), act_cfg=act_cfg, drop=drop)
+        self.mlp = ChannelsLastMlp(dim, int(dim * mlp_ratio), act_cfg=act_cfg, drop=drop,
+                                   recompute=recompute_mlp)
         self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()
         self.use_layer_scale = layer_scale_init_value is not None
         if self.use_layer_scale:
@@ -339,6 +463,7 @@ class ClusterBlock(nn.Module):
         return self._forward(x)
 
     def _forward(self, x):
+        x = x.contiguous(memory_format=self.token_mixer.memory_format)
         mixed = self.token_mixer(self.norm1(x))
         if self.use_layer_scale:
             mixed = self.layer_scale_1[:, None, None] * mixed
@@ -429,6 +554,8 @@ class ContextCluster(BaseBackbone):
             ``0..k-1`` with their down-samplers and output norms (eval mode, no gradients).
         norm_eval: keep every norm layer in eval mode while training (matters for BN).
         with_cp: activation checkpointing of every block (see :class:`ClusterBlock`).
+        recompute_mlp: every block's MLP recomputes its hidden activations in backward
+            instead of keeping them (see :class:`ClusterBlock`).
         init_cfg: initialisation; by default ``Linear`` layers get trunc-normal(0.02) weights
             and zero biases like the reference, convolutions keep PyTorch's default.
     """
@@ -464,7 +591,7 @@ class ContextCluster(BaseBackbone):
                  layer_scale_init_value: Optional[float] = 1e-5,
                  legacy_normalizer: bool = False,
                  out_indices: Union[int, Sequence[int]] = (3, ), frozen_stages: int = -1,
-                 norm_eval: bool = False, with_cp: bool = False,
+                 norm_eval: bool = False, with_cp: bool = False, recompute_mlp: bool = False,
                  init_cfg=dict(type='TruncNormal', layer='Linear', std=.02, bias=0.)):
         super().__init__(init_cfg=init_cfg)
         if isinstance(arch, str):
@@ -494,7 +621,8 @@ class ContextCluster(BaseBackbone):
                              proposal=self.arch['proposal'][i], fold=self.arch['fold'][i],
                              legacy_normalizer=legacy_normalizer, norm_cfg=norm_cfg,
                              act_cfg=act_cfg, drop=drop_rate, drop_path=dpr[sum(layers[:i]) + j],
-                             layer_scale_init_value=layer_scale_init_value, with_cp=with_cp)
+                             layer_scale_init_value=layer_scale_init_value, with_cp=with_cp,
+                             recompute_mlp=recompute_mlp)
                 for j in range(depth)
             ]))
         self.network = nn.ModuleList(network)
@@ -548,7 +676,8 @@ class ContextCluster(BaseBackbone):
         for index, layer in enumerate(self.network):
             x = layer(x)
             if index % 2 == 0 and index // 2 in self.out_indices:
-                outs.append(getattr(self, f'norm{index}')(x))
+                # The blocks run channels-last; callers get the usual contiguous maps.
+                outs.append(getattr(self, f'norm{index}')(x).contiguous())
         return tuple(outs)
 
     def _freeze_stages(self):
