@@ -11,7 +11,8 @@ from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmpretrain.registry import MODELS
 
 from coc.models.backbones import BroadcastCluster, Cluster, ContextCluster, to_broadcast_reference
-from coc.models.backbones.context_cluster import RegionPartition, _PointNorm
+from coc.models.backbones.context_cluster import ChannelsLastMlp, RegionPartition, _PointNorm
+from coc.models.backbones.context_cluster_reference import ReferenceMlp
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -145,6 +146,7 @@ def test_any_input_size(size):
     expected = (size[0] // 4, size[1] // 4)
     for out, dim in zip(outs, model.arch['embed_dims']):
         assert out.shape == (1, dim, *expected) and torch.isfinite(out).all()
+        assert out.is_contiguous()  # the blocks run channels-last, callers get NCHW maps
         expected = tuple((s + 1) // 2 for s in expected)
 
 
@@ -207,6 +209,89 @@ def test_with_cp_recomputes_the_same_values_and_gradients():
         grads.append({n: p.grad for n, p in model.named_parameters()})
     for name, grad in grads[0].items():
         _assert_close(grads[1][name], grad, f'gradient of {name}')
+
+
+def test_low_memory_changes_no_value():
+    """The memory option recomputes the token mixers' and MLPs' intermediates in backward:
+    the same products on the same chunks, so the same outputs and gradients."""
+    torch.manual_seed(0)
+    default = _randomize_scalars(ContextCluster('tiny', out_indices=(0, 3))).double()
+    recompute = ContextCluster('tiny', out_indices=(0, 3), low_memory=True).double()
+    recompute.load_state_dict(default.state_dict())
+    x = torch.randn(2, 3, 72, 100, dtype=torch.float64)
+    grads = []
+    for model in (default, recompute):
+        outs = model.train()(x)
+        sum((out * torch.linspace(-1, 1, out.numel(), dtype=out.dtype).view_as(out)).sum()
+            for out in outs).backward()
+        grads.append(({n: p.grad for n, p in model.named_parameters()}, outs))
+    (default_grads, default_outs), (recompute_grads, recompute_outs) = grads
+    for out, expected in zip(recompute_outs, default_outs):
+        assert torch.equal(out, expected)
+    for name, grad in default_grads.items():
+        _assert_close(recompute_grads[name], grad, f'gradient of {name}', tol=1e-12)
+
+
+def _saved_activation_numel(mlp, x):
+    """Elements a training forward of ``mlp`` keeps for backward, parameters excluded."""
+    params = {p.data_ptr() for p in mlp.parameters()}
+    saved = []
+
+    def pack(tensor):
+        if tensor.data_ptr() not in params:
+            saved.append(tensor.numel())
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        mlp(x).sum().backward()
+    return sum(saved)
+
+
+def test_fused_mlp_keeps_one_hidden_activation_and_recompute_none():
+    """Autograd's MLP keeps fc1's output and the GELU's ([points, hidden] each); the fused
+    default keeps one (on hidden activations of at least 32 MiB, here 48), recompute=True
+    none: the memory the option is for."""
+    torch.manual_seed(0)
+    dim, hidden, points = 8, 1024, 3 * 64 * 64
+    x = torch.randn(3, dim, 64, 64).contiguous(memory_format=torch.channels_last)
+    fused = ChannelsLastMlp(dim, hidden)
+    recompute = ChannelsLastMlp(dim, hidden, recompute=True)
+    plain = ReferenceMlp(dim, hidden)
+    for mlp in (recompute, plain):
+        mlp.load_state_dict(fused.state_dict())
+    kept = {name: _saved_activation_numel(mlp, x.clone().requires_grad_())
+            for name, mlp in dict(fused=fused, recompute=recompute, plain=plain).items()}
+    assert kept['plain'] - kept['fused'] == points * hidden
+    assert kept['fused'] - kept['recompute'] == points * hidden
+    assert kept['recompute'] == points * dim  # the input only
+    for mlp in (recompute, plain):
+        _assert_close(mlp.fc1.weight.grad, fused.fc1.weight.grad, 'fc1 gradient')
+        _assert_close(mlp.fc2.bias.grad, fused.fc2.bias.grad, 'fc2 bias gradient')
+
+
+@pytest.mark.parametrize('size', [(64, 64), (63, 65)])
+def test_cluster_in_chunks_of_images_matches_reference(size):
+    """On CPU a Cluster whose f/v outputs exceed 16 MiB runs in chunks of images (here 2 of
+    a batch of 3); values, assignment and gradients stay the reference's."""
+    torch.manual_seed(0)
+    cluster = _randomize_scalars(Cluster(8, heads=4, head_dim=64, proposal=2, fold=8))
+    reference = to_broadcast_reference(torch.nn.Sequential(copy.deepcopy(cluster)))[0]
+    x = torch.randn(3, 8, *size, requires_grad=True)
+    x_ref = x.detach().clone().requires_grad_()
+    chunks = []
+    original = cluster._forward
+    cluster._forward = lambda chunk, assign: chunks.append(len(chunk)) or original(chunk, assign)
+    out, assignment = cluster(x, return_assignment=True)
+    ref_out, ref_assignment = reference(x_ref, return_assignment=True)
+    assert chunks == [2, 1]
+    weight = torch.randn_like(out)
+    (out * weight).sum().backward()
+    (ref_out * weight).sum().backward()
+    _assert_close(out, ref_out, 'output')
+    assert torch.equal(assignment, ref_assignment)
+    _assert_close(x.grad, x_ref.grad, 'input gradient')
+    for (name, param), ref_param in zip(cluster.named_parameters(), reference.parameters()):
+        _assert_close(param.grad, ref_param.grad, f'gradient of {name}')
 
 
 @pytest.mark.parametrize('frozen_stages', [0, 2])

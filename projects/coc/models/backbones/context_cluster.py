@@ -5,7 +5,7 @@ clusters the points of a region around a few pooled centers, aggregates every cl
 one feature and dispatches it back to the cluster's points (arXiv:2303.01494, Sec. 3).
 """
 import math
-from functools import lru_cache, reduce
+from functools import lru_cache, partial, reduce
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -205,13 +205,17 @@ class Cluster(nn.Module):
         legacy_normalizer: use the paper-era Eq. 1 normaliser ``1 + number of points in the
             cluster`` (the reference's ``mask.sum``, fixed in its 2023 retrain) instead of
             ``1 + sum of their similarities``; for checkpoints trained with it.
+        recompute: keep only the input for backward and recompute the rest, chunk by chunk
+            of images (activation checkpointing of the token mixer alone): same values, less
+            memory, one more Cluster forward per step.
     """
     # The layout of the maps a block hands this token mixer (read without copies).
     memory_format = torch.channels_last
 
     def __init__(self, dim: int, heads: int = 4, head_dim: int = 24, proposal: IntPair = 2,
-                 fold: IntPair = 1, legacy_normalizer: bool = False):
+                 fold: IntPair = 1, legacy_normalizer: bool = False, recompute: bool = False):
         super().__init__()
+        self.recompute = recompute
         self.heads = heads
         self.head_dim = head_dim
         self.proposal = _pair(proposal)
@@ -252,9 +256,12 @@ class Cluster(nn.Module):
         images = x.shape[0]
         if x.device.type == 'cpu' and not _tracing():
             images = max(1, 2**22 // (x.shape[2] * x.shape[3] * 2 * self.heads * self.head_dim))
+        forward = self._forward
+        if self.recompute and torch.is_grad_enabled():
+            forward = partial(cp.checkpoint, self._forward, use_reentrant=False)
         if images >= x.shape[0]:
-            return self._forward(x, return_assignment)
-        outs = [self._forward(chunk, return_assignment) for chunk in x.split(images)]
+            return forward(x, return_assignment)
+        outs = [forward(chunk, return_assignment) for chunk in x.split(images)]
         if not return_assignment:
             return torch.cat(outs)
         return tuple(torch.cat(parts) for parts in zip(*outs))
@@ -385,10 +392,10 @@ class ChannelsLastMlp(nn.Module):
     ``[B, C, H, W]`` map (the reference's Mlp, Linear layers named ``fc1``/``fc2``).
 
     Channels-last maps are read and written in place. While training with the exact GELU and
-    no dropout (CoC's setting), :class:`_FusedGeluMlp` computes it keeping one hidden
-    activation instead of two, or none with ``recompute=True`` (same values, less memory, one
-    more product in backward); :attr:`fused` = False always runs the modules one after the
-    other.
+    no dropout (CoC's setting), :class:`_FusedGeluMlp` computes it on large maps keeping one
+    hidden activation instead of two, or on any map none with ``recompute=True`` (same
+    values, less memory, one more product in backward); :attr:`fused` = False always runs
+    the modules one after the other.
     """
     fused = True
 
@@ -402,15 +409,22 @@ class ChannelsLastMlp(nn.Module):
         self.fc2 = nn.Linear(hidden_dim, dim)
         self.drop = nn.Dropout(drop)
 
-    def _runs_fused(self) -> bool:
-        # Inference, tracers (FLOP counting, ONNX export) and CPU autocast take the modules.
-        return (self.fused and torch.is_grad_enabled() and type(self.act) is nn.GELU
+    def _runs_fused(self, points: torch.Tensor) -> bool:
+        # Inference, tracers (FLOP counting, ONNX export) and CPU autocast take the modules,
+        # and so do hidden activations below 32 MiB, glibc's largest mmap threshold: smaller
+        # allocations are reused from the heap and the fused MLP's chunks gain nothing (at
+        # CoC-Small's stages 2-3 the modules were 4-8 % faster, at stages 0-1 the fused MLP
+        # 15-25 %).
+        hidden_bytes = points.numel() // points.shape[-1] * self.fc1.out_features * (
+            points.element_size())
+        return (self.fused and (self.recompute or hidden_bytes >= 2**25)
+                and torch.is_grad_enabled() and type(self.act) is nn.GELU
                 and self.act.approximate == 'none' and (self.drop.p == 0 or not self.training)
                 and not torch.is_autocast_enabled('cpu') and not _tracing())
 
     def forward(self, x):
         points = x.permute(0, 2, 3, 1)
-        if self._runs_fused():
+        if self._runs_fused(points):
             out = _FusedGeluMlp.apply(points.reshape(-1, points.shape[-1]), self.fc1.weight,
                                       self.fc1.bias, self.fc2.weight, self.fc2.bias,
                                       self.recompute)
@@ -433,8 +447,11 @@ class ClusterBlock(nn.Module):
         layer_scale_init_value: initial per-channel residual scale; None disables it.
         with_cp: recompute the block's activations in backward instead of keeping them
             (activation checkpointing): same values, far less memory, slower steps.
-        recompute_mlp: the MLP keeps no hidden activation; backward recomputes fc1 (see
-            :class:`ChannelsLastMlp`): same values, less memory, a little slower.
+        low_memory: recompute what backward needs inside the token mixer and the MLP
+            instead of keeping it (``Cluster(recompute=True)``, ``ChannelsLastMlp(recompute=
+            True)``); the block keeps its norms' and residual branches' tensors: same values,
+            about half the reference's memory, a little slower (unlike ``with_cp``, which
+            recomputes the whole block).
     """
 
     def __init__(self, dim: int, mlp_ratio: float = 4., heads: int = 4, head_dim: int = 24,
@@ -442,15 +459,16 @@ class ClusterBlock(nn.Module):
                  norm_cfg=dict(type='GN', num_groups=1), act_cfg=dict(type='GELU'),
                  drop: float = 0., drop_path: float = 0.,
                  layer_scale_init_value: Optional[float] = 1e-5, with_cp: bool = False,
-                 recompute_mlp: bool = False):
+                 low_memory: bool = False):
         super().__init__()
         self.with_cp = with_cp
         self.norm1 = build_norm_layer(norm_cfg, dim)[1]
         self.token_mixer = Cluster(dim, heads=heads, head_dim=head_dim, proposal=proposal,
-                                   fold=fold, legacy_normalizer=legacy_normalizer)
+                                   fold=fold, legacy_normalizer=legacy_normalizer,
+                                   recompute=low_memory)
         self.norm2 = build_norm_layer(norm_cfg, dim)[1]
         self.mlp = ChannelsLastMlp(dim, int(dim * mlp_ratio), act_cfg=act_cfg, drop=drop,
-                                   recompute=recompute_mlp)
+                                   recompute=low_memory)
         self.drop_path = DropPath(drop_path) if drop_path > 0. else nn.Identity()
         self.use_layer_scale = layer_scale_init_value is not None
         if self.use_layer_scale:
@@ -554,8 +572,8 @@ class ContextCluster(BaseBackbone):
             ``0..k-1`` with their down-samplers and output norms (eval mode, no gradients).
         norm_eval: keep every norm layer in eval mode while training (matters for BN).
         with_cp: activation checkpointing of every block (see :class:`ClusterBlock`).
-        recompute_mlp: every block's MLP recomputes its hidden activations in backward
-            instead of keeping them (see :class:`ClusterBlock`).
+        low_memory: every block recomputes its token mixer's and MLP's intermediates in
+            backward instead of keeping them (see :class:`ClusterBlock`).
         init_cfg: initialisation; by default ``Linear`` layers get trunc-normal(0.02) weights
             and zero biases like the reference, convolutions keep PyTorch's default.
     """
@@ -591,7 +609,7 @@ class ContextCluster(BaseBackbone):
                  layer_scale_init_value: Optional[float] = 1e-5,
                  legacy_normalizer: bool = False,
                  out_indices: Union[int, Sequence[int]] = (3, ), frozen_stages: int = -1,
-                 norm_eval: bool = False, with_cp: bool = False, recompute_mlp: bool = False,
+                 norm_eval: bool = False, with_cp: bool = False, low_memory: bool = False,
                  init_cfg=dict(type='TruncNormal', layer='Linear', std=.02, bias=0.)):
         super().__init__(init_cfg=init_cfg)
         if isinstance(arch, str):
@@ -622,7 +640,7 @@ class ContextCluster(BaseBackbone):
                              legacy_normalizer=legacy_normalizer, norm_cfg=norm_cfg,
                              act_cfg=act_cfg, drop=drop_rate, drop_path=dpr[sum(layers[:i]) + j],
                              layer_scale_init_value=layer_scale_init_value, with_cp=with_cp,
-                             recompute_mlp=recompute_mlp)
+                             low_memory=low_memory)
                 for j in range(depth)
             ]))
         self.network = nn.ModuleList(network)
