@@ -232,7 +232,7 @@ def test_low_memory_changes_no_value():
         _assert_close(recompute_grads[name], grad, f'gradient of {name}', tol=1e-12)
 
 
-def _saved_activation_numel(mlp, x):
+def _saved_activation_numel(mlp, x, weight):
     """Elements a training forward of ``mlp`` keeps for backward, parameters excluded."""
     params = {p.data_ptr() for p in mlp.parameters()}
     saved = []
@@ -243,30 +243,37 @@ def _saved_activation_numel(mlp, x):
         return tensor
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        mlp(x).sum().backward()
-    return sum(saved)
+        out = mlp(x)
+    (out * weight).sum().backward()
+    return sum(saved), out
 
 
 def test_fused_mlp_keeps_one_hidden_activation_and_recompute_none():
     """Autograd's MLP keeps fc1's output and the GELU's ([points, hidden] each); the fused
     default keeps one (on hidden activations of at least 32 MiB, here 48), recompute=True
-    none: the memory the option is for."""
+    none: the memory the option is for. Values and gradients stay the modules'."""
     torch.manual_seed(0)
     dim, hidden, points = 8, 1024, 3 * 64 * 64
     x = torch.randn(3, dim, 64, 64).contiguous(memory_format=torch.channels_last)
-    fused = ChannelsLastMlp(dim, hidden)
-    recompute = ChannelsLastMlp(dim, hidden, recompute=True)
-    plain = ReferenceMlp(dim, hidden)
-    for mlp in (recompute, plain):
-        mlp.load_state_dict(fused.state_dict())
-    kept = {name: _saved_activation_numel(mlp, x.clone().requires_grad_())
-            for name, mlp in dict(fused=fused, recompute=recompute, plain=plain).items()}
+    weight = torch.randn_like(x)
+    mlps = dict(fused=ChannelsLastMlp(dim, hidden),
+                recompute=ChannelsLastMlp(dim, hidden, recompute=True),
+                plain=ReferenceMlp(dim, hidden))
+    for mlp in mlps.values():
+        mlp.load_state_dict(mlps['fused'].state_dict())
+    inputs = {name: x.clone().requires_grad_() for name in mlps}
+    kept, outs = {}, {}
+    for name, mlp in mlps.items():
+        kept[name], outs[name] = _saved_activation_numel(mlp, inputs[name], weight)
     assert kept['plain'] - kept['fused'] == points * hidden
     assert kept['fused'] - kept['recompute'] == points * hidden
     assert kept['recompute'] == points * dim  # the input only
-    for mlp in (recompute, plain):
-        _assert_close(mlp.fc1.weight.grad, fused.fc1.weight.grad, 'fc1 gradient')
-        _assert_close(mlp.fc2.bias.grad, fused.fc2.bias.grad, 'fc2 bias gradient')
+    for name in ('fused', 'recompute'):
+        _assert_close(outs[name], outs['plain'], f'{name} output')
+        _assert_close(inputs[name].grad, inputs['plain'].grad, f'{name} input gradient')
+        for (param_name, param), plain_param in zip(mlps[name].named_parameters(),
+                                                    mlps['plain'].parameters()):
+            _assert_close(param.grad, plain_param.grad, f'{name} gradient of {param_name}')
 
 
 @pytest.mark.parametrize('size', [(64, 64), (63, 65)])
@@ -294,10 +301,11 @@ def test_cluster_in_chunks_of_images_matches_reference(size):
         _assert_close(param.grad, ref_param.grad, f'gradient of {name}')
 
 
+@pytest.mark.parametrize('low_memory', [False, True])  # True: fused MLPs with frozen weights
 @pytest.mark.parametrize('frozen_stages', [0, 2])
-def test_frozen_stages_really_freeze(frozen_stages):
+def test_frozen_stages_really_freeze(frozen_stages, low_memory):
     model = ContextCluster('tiny', out_indices=(0, 1, 2, 3), frozen_stages=frozen_stages,
-                           drop_path_rate=0.1)
+                           drop_path_rate=0.1, low_memory=low_memory)
     model.train()
     frozen = [model.patch_embed, *model.network[:max(2 * frozen_stages - 1, 0)],
               *[getattr(model, f'norm{2 * i}') for i in range(frozen_stages)]]

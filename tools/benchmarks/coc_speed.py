@@ -1,6 +1,6 @@
-"""Training and inference speed and step memory of coc's Cluster vs the broadcast reference.
+"""Training and inference speed and step memory of coc's blocks vs the broadcast reference.
 
-    python tools/benchmarks/coc_speed.py --threads 1                  # CPU, tiny + small, 224x224
+    python tools/benchmarks/coc_speed.py --threads 2 --steps 2 --rounds 2  # CPU, tiny + small
     python tools/benchmarks/coc_speed.py --batch-size 2 --size 64 --iters 1 --rounds 1  # smoke
     python tools/benchmarks/coc_speed.py --device cuda:0 --batch-size 128 --amp
 
@@ -8,16 +8,16 @@ For each arch (``--archs``, default tiny and small), in one run, with the same w
 ``model`` = ImageClassifier(ContextCluster) with a 1000-class head and cross-entropy, one
 training step (forward + backward + AdamW step) with coc's blocks (``coc``, the default), with
 ``low_memory=True`` (``coc_low_memory``: the memory option, token mixers and MLPs recompute
-their intermediates), with ``with_cp=True`` (``coc_cp``: activation checkpointing of whole blocks) and
-with the in-repo broadcast reference (``reference``, the authors' arithmetic:
+their intermediates), with ``with_cp=True`` (``coc_cp``: activation checkpointing of whole
+blocks) and with the in-repo broadcast reference (``reference``, the authors' arithmetic:
 projects/coc/models/backbones/context_cluster_reference.py); plus inference (eval, no grad)
-of ``coc`` and ``reference``,
-and with ``--amp`` (GPU) the same under ``torch.autocast`` (``--amp-dtype``). ``clusters`` =
-every Cluster of that network alone, one after the other, each on the map it sees in the
-model: the only operation the two implementations differ in. Its time over the model's is the
-share of a training step that a faster Cluster can save. Each (arch, part, implementation)
-runs in its own fresh process, alternating ours / reference for ``--rounds`` rounds, so that
-a machine shared with other work loads both alike: compare the *ratios*.
+of ``coc`` and ``reference``, and with ``--amp`` (GPU) the same under ``torch.autocast``
+(``--amp-dtype``). ``clusters`` = every Cluster of that network alone, one after the other,
+each on the map it sees in the model: the operation the two implementations differ in most. Its
+time over the model's is the share of a training step that a faster Cluster can save. Each
+(arch, part, implementation) runs in its own fresh process, alternating ours / reference for
+``--rounds`` rounds, so that a machine shared with other work loads both alike: compare the
+*ratios*.
 
 Speed: images per second of wall time and, on CPU, per second of the process's CPU time
 (``time.process_time``). With ``--threads 1`` the CPU time is the work done, nearly immune
@@ -323,7 +323,8 @@ def markdown(report):
                      f"{'met' if result['meets_speed'] else 'NOT met'}; memory target (<= 0.5x "
                      f"the reference's peak, at most 25 % slower than the default, with_cp "
                      f"not counted): "
-                     f"{'met by ' + ', '.join(LABELS[n] for n in settings) if settings else 'NOT met'}.")
+                     + (f"met by {', '.join(LABELS[n] for n in settings)}." if settings
+                        else 'NOT met.'))
     lines += ['', f"{s['rounds']} alternating processes per arch, part and implementation, "
                   f"{s['steps']} timed steps per mode each after {s['warmup']} warm-up; "
                   f"load average at the end "

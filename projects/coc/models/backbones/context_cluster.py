@@ -104,7 +104,8 @@ class RegionPartition:
         return x.permute(0, 1, 3, 2, 4, 5).contiguous()
 
     def merge(self, x: torch.Tensor) -> torch.Tensor:
-        """``split``'s layout ``[B', count_h, count_w, extent_h, extent_w, D]`` -> ``[B', H, W, D]``."""
+        """``split``'s layout ``[B', count_h, count_w, extent_h, extent_w, D]`` ->
+        ``[B', H, W, D]``."""
         x = x.permute(0, 1, 3, 2, 4, 5).reshape(x.shape[0], self.count[0] * self.extent[0],
                                                 self.count[1] * self.extent[1], x.shape[-1])
         if not self.even:
@@ -247,11 +248,11 @@ class Cluster(nn.Module):
         rows of points, and groups ordered (head, batch, region) let every product read its
         operands in place. On CPU (CoC-Tiny stage 0, batch 32) this layout made the Cluster's
         step 1.4x faster than channels-first with 1x1 convolutions on the regions, whose
-        many 7x7 maps oneDNN handles poorly (tools/benchmarks/coc_speed.py).
+        many 7x7 maps oneDNN handles poorly (docs/coc_tools.md, section 4).
 
         On CPU a large batch runs in chunks of images whose f and v outputs take at most
         16 MiB: allocations that size are reused by the C allocator, while larger ones are
-        fresh pages from the kernel at every step (25 % faster at CoC-Tiny's stage 0,
+        fresh pages from the kernel at every step (a quarter less time at CoC-Tiny's stage 0,
         batch 32). Every image is clustered on its own, so chunks change no value."""
         images = x.shape[0]
         if x.device.type == 'cpu' and not _tracing():
@@ -341,9 +342,9 @@ class _FusedGeluMlp(torch.autograd.Function):
     the largest of a CoC block (hidden is 8 x C on the first stages; 206 MB per block at
     CoC-Tiny's stage 0, batch 32), written to and read back from memory. Here only fc1's output
     is kept, chunk by chunk, and backward recomputes the GELU from it; with ``recompute`` not
-    even that: backward recomputes each chunk's fc1 product from the saved input. Measured on
-    CPU (tools/benchmarks/coc_speed.py) both beat autograd's MLP on the large stage maps,
-    where the memory traffic costs more than the recomputed GELU (and product).
+    even that: backward recomputes each chunk's fc1 product from the saved input. On CPU the
+    default beat autograd's MLP on the large stage maps (CoC-Tiny stage 0: 1.4x), where the
+    memory traffic costs more than the recomputed GELU (docs/coc_tools.md, section 4).
     """
 
     @staticmethod
