@@ -250,9 +250,9 @@ class Cluster(nn.Module):
         step 1.4x faster than channels-first with 1x1 convolutions on the regions, whose
         many 7x7 maps oneDNN handles poorly (docs/coc_tools.md, section 4).
 
-        On CPU a large batch runs in chunks of images whose f and v outputs take at most
-        16 MiB: allocations that size are reused by the C allocator, while larger ones are
-        fresh pages from the kernel at every step (a quarter less time at CoC-Tiny's stage 0,
+        On CPU a large batch runs in chunks of images whose f and v outputs hold at most
+        2^22 values (16 MiB in fp32): allocations that size are reused by glibc's heap, while
+        those above its 32 MiB mmap ceiling are fresh pages from the kernel at every step (a quarter less time at CoC-Tiny's stage 0,
         batch 32). Every image is clustered on its own, so chunks change no value."""
         images = x.shape[0]
         if x.device.type == 'cpu' and not _tracing():
