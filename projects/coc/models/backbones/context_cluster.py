@@ -247,7 +247,7 @@ class Cluster(nn.Module):
         and v outputs. Points stay channels-last throughout: the convs are products over
         rows of points, and groups ordered (head, batch, region) let every product read its
         operands in place. On CPU (CoC-Tiny stage 0, batch 32) this layout made the Cluster's
-        step 1.4x faster than channels-first with 1x1 convolutions on the regions, whose
+        step 1.3-1.4x faster than channels-first with 1x1 convolutions on the regions, whose
         many 7x7 maps oneDNN handles poorly (docs/coc_tools.md, section 4).
 
         On CPU a large batch runs in chunks of images whose f and v outputs hold at most
@@ -415,7 +415,7 @@ class ChannelsLastMlp(nn.Module):
         # and so do hidden activations below 32 MiB, glibc's largest mmap threshold: smaller
         # allocations are reused from the heap and the fused MLP's chunks gain nothing (at
         # CoC-Small's stages 2-3 the modules were 4-8 % faster, at stages 0-1 the fused MLP
-        # 15-25 %).
+        # took 14-21 % less time).
         hidden_bytes = points.numel() // points.shape[-1] * self.fc1.out_features * (
             points.element_size())
         return (self.fused and (self.recompute or hidden_bytes >= 2**25)
