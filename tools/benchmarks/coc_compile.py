@@ -38,8 +38,7 @@ def parse_args(argv=None):
 
 def worker(args):
     import torch
-    import torch.nn.functional as F
-    from coc_speed import build
+    from coc_speed import build, classifier_step
     if args.threads:
         torch.set_num_threads(args.threads)
     model = build(args, args.arch, 'coc').train()
@@ -47,14 +46,7 @@ def worker(args):
     if args.worker == 'compiled':
         forward = torch.compile(forward)
     inputs = torch.randn(args.batch_size, 3, args.shape, args.shape, device=args.device)
-    labels = torch.randint(0, 1000, (args.batch_size, ), device=args.device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-
-    def step():
-        model.zero_grad(set_to_none=True)
-        F.cross_entropy(forward(inputs), labels).backward()
-        optimizer.step()
-
+    step = classifier_step(args, model, inputs, forward)
     first = time_step(step, args.device)['wall_s']
     times = [time_step(step, args.device)['wall_s'] for _ in range(args.steps)]
     print(json.dumps(dict(first_step_s=first, step_s=times,

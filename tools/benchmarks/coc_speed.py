@@ -100,25 +100,32 @@ def build(args, arch, implementation):
     return model.to(args.device)
 
 
-def training_step(args, model, inputs):
-    """``step()`` running the worker's part once: a training step of the model (forward,
-    backward, AdamW), or forward + backward of every Cluster."""
+def classifier_step(args, model, inputs, forward):
+    """``step()``: one training step of the classifier ``model`` whose logits are
+    ``forward(inputs)``: cross-entropy on random labels, backward, AdamW."""
     import torch
     import torch.nn.functional as F
-    if args.worker[1] == 'model':
-        labels = torch.randint(0, 1000, (args.batch_size, ), device=args.device)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-
-        def run():
-            F.cross_entropy(model(inputs, mode='tensor'), labels).backward()
-            optimizer.step()
-    else:
-        inputs_of = record_cluster_inputs(model, inputs)
-        run = lambda: [cluster(x).sum().backward() for cluster, x in inputs_of.items()]  # noqa
+    labels = torch.randint(0, 1000, (args.batch_size, ), device=args.device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
 
     def step():
         model.zero_grad(set_to_none=True)  # the gradients are allocated within the step
-        run()
+        F.cross_entropy(forward(inputs), labels).backward()
+        optimizer.step()
+    return step
+
+
+def training_step(args, model, inputs):
+    """``step()`` running the worker's part once: a training step of the model, or forward +
+    backward of every Cluster."""
+    if args.worker[1] == 'model':
+        return classifier_step(args, model, inputs, lambda x: model(x, mode='tensor'))
+    inputs_of = record_cluster_inputs(model, inputs)
+
+    def step():
+        model.zero_grad(set_to_none=True)
+        for cluster, x in inputs_of.items():
+            cluster(x).sum().backward()
     return step
 
 
